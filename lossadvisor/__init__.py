@@ -1,0 +1,33 @@
+"""lossadvisor: measure the data, choose and configure the loss, prove it with trial fits.
+
+The public Python API is imported lazily so that ``import lossadvisor`` stays cheap:
+
+    >>> from lossadvisor import profile_table
+    >>> profile = profile_table("sample_data/imbalanced_binary.csv", target="label")
+    >>> profile.to_dict()["classes"]["imbalance_ratio"]
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "profile_table": ("lossadvisor.profiling", "profile_table"),
+    "Profile": ("lossadvisor.profiling", "Profile"),
+    "load_dataset": ("lossadvisor.load", "load_dataset"),
+    "LoadOptions": ("lossadvisor.load", "LoadOptions"),
+    "recommend": ("lossadvisor.engine", "recommend"),
+    "build_loss": ("lossadvisor.losses", "build_loss"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'lossadvisor' has no attribute {name!r}")
+
+
+__all__ = ["__version__", *_LAZY]
