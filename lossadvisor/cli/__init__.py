@@ -17,22 +17,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Command modules register themselves on `app` when imported.
-from lossadvisor.cli import profile_cmd  # noqa: E402,F401
+COMMAND_MODULES = ("profile_cmd", "recommend_cmd", "trial_cmd", "check_cmd", "losses_cmd", "rules_cmd")
 
 
-def _register_optional() -> None:
+def _register_commands() -> None:
+    """Import each command module; each registers its commands on `app`."""
     import importlib
 
-    for name in ("losses_cmd", "recommend_cmd", "trial_cmd", "check_cmd"):
+    for name in COMMAND_MODULES:
         try:
             importlib.import_module(f"lossadvisor.cli.{name}")
-        except ModuleNotFoundError as exc:
+        except ModuleNotFoundError as exc:  # a command not built yet
             if exc.name != f"lossadvisor.cli.{name}":
                 raise
 
 
-_register_optional()
+_register_commands()
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The torch loss zoo and its registry."""

@@ -1,0 +1,1 @@
+"""Profile measurements, one module per concern."""

@@ -1,0 +1,1 @@
+"""Short seeded trial fits that validate candidate losses."""
