@@ -17,6 +17,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+def _version(value: bool) -> None:
+    if value:
+        from lossadvisor import __version__
+
+        typer.echo(f"lossadvisor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Measure your data, choose and configure the loss function, and prove the choice."""
+
+
 COMMAND_MODULES = ("profile_cmd", "recommend_cmd", "trial_cmd", "check_cmd", "losses_cmd", "rules_cmd")
 
 

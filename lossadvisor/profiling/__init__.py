@@ -1,1 +1,158 @@
-"""Profile measurements, one module per concern."""
+"""The Profile: the measured fact sheet a loss choice depends on.
+
+    >>> from lossadvisor.profiling import profile_table
+    >>> profile = profile_table("sample_data/imbalanced_binary.csv")
+    >>> profile.to_dict()["classes"]["imbalance_ratio"]
+
+The JSON contract of :meth:`Profile.to_dict` is documented in docs/profile-schema.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lossadvisor.load import Dataset, LoadOptions, dataset_from_frame, load_dataset, parse_target
+from lossadvisor.profiling import findings as F
+from lossadvisor.profiling.balance import ClassBalance, class_balance, multilabel_balance, multilabel_indicators
+from lossadvisor.profiling.features import FeatureOutliers, feature_outliers
+from lossadvisor.profiling.masks import MaskStats, mask_stats
+from lossadvisor.profiling.overview import Overview, profile_overview
+from lossadvisor.profiling.structure import Structure, profile_structure
+from lossadvisor.profiling.target import TargetStats, target_stats
+from lossadvisor.profiling.task import infer_task
+
+SCHEMA_VERSION = "1.0"
+CLASSIFICATION = ("binary", "multiclass")
+HIGH_CARDINALITY = 100
+
+
+@dataclass(frozen=True)
+class ProfileOptions:
+    """How to measure: seed, threads, and the label-noise estimate's switches."""
+
+    seed: int = 0
+    threads: int = 1
+    noise: bool = True
+    noise_sample_cap: int = 20_000
+    progress: bool = False
+
+
+@dataclass(frozen=True)
+class Profile:
+    source: str
+    rows: int
+    columns: int
+    target: tuple[str, ...]
+    task: str
+    task_evidence: tuple[str, ...]
+    overview: Overview | None
+    structure: Structure
+    classes: ClassBalance | None
+    label_noise: object | None            # lossadvisor.profiling.noise.LabelNoise
+    target_stats: TargetStats | None
+    feature_outliers: FeatureOutliers | None
+    masks: MaskStats | None
+    target_nonfinite: dict[str, dict[str, int]] | None
+    warnings: tuple[F.Finding, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        """The versioned JSON contract (docs/profile-schema.md); inapplicable sections are None."""
+
+        def section(value):
+            return None if value is None else value.to_dict()
+
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "source": self.source,
+            "rows": self.rows,
+            "columns": self.columns,
+            "target": list(self.target),
+            "task": self.task,
+            "task_evidence": list(self.task_evidence),
+            "overview": section(self.overview),
+            "structure": self.structure.to_dict(),
+            "classes": section(self.classes),
+            "label_noise": section(self.label_noise),
+            "target_stats": section(self.target_stats),
+            "feature_outliers": section(self.feature_outliers),
+            "masks": section(self.masks),
+            "target_nonfinite": self.target_nonfinite,
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+def profile_table(data: pd.DataFrame | str | Path, target: str | tuple[str, ...] | None = None,
+                  task: str | None = None, masks: str | Path | None = None, time_column: str | None = None,
+                  group_column: str | None = None, label_separator: str = "|", **options) -> Profile:
+    """Profile a DataFrame or a file (the Python API); keyword `options` go to ProfileOptions."""
+    names = parse_target(target) if isinstance(target, str) else tuple(target or ())
+    load = LoadOptions(target=names, task=task, masks=Path(masks) if masks else None, time_column=time_column,
+                       group_column=group_column, label_separator=label_separator)
+    dataset = dataset_from_frame(data, load) if isinstance(data, pd.DataFrame) else load_dataset(data, load)
+    return profile_dataset(dataset, ProfileOptions(**options))
+
+
+def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()) -> Profile:
+    """Measure everything the rules need from a loaded dataset."""
+    frame, target, load = dataset.frame, dataset.target, dataset.options
+    inferred = infer_task(frame, target, load.label_separator, bool(dataset.mask_files), load.task)
+    task = inferred.task
+    masks = mask_stats(dataset.mask_files) if dataset.mask_files else None
+    if frame is None:
+        structure = profile_structure(None, {}, (), has_masks=True)
+        warnings = F.mask_findings(masks) if masks else []
+        return Profile(dataset.source, 0, 0, (), task, inferred.evidence, None, structure, None, None, None, None,
+                       masks, None, tuple(warnings))
+
+    overview = profile_overview(frame)
+    kinds = overview.column_kinds
+    features = dataset.features
+    structure = profile_structure(frame, kinds, target, load.time_column, load.group_column, bool(dataset.mask_files))
+    classes = noise = stats = None
+    if task in CLASSIFICATION:
+        classes = class_balance(frame[target[0]])
+        if options.noise:
+            noise = _estimate_noise(features, frame[target[0]], kinds, options)
+    elif task == "multilabel":
+        classes = multilabel_balance(multilabel_indicators(frame, target, load.label_separator))
+    elif task in ("regression", "count", "multitarget"):
+        numeric_features = features.select_dtypes("number")
+        stats = target_stats(frame[target[0]], numeric_features, task, options.seed)
+    outliers = feature_outliers(features, kinds, options.seed)
+
+    cardinality = {n: int(frame[n].nunique()) for n, k in kinds.items()
+                   if k == "categorical" and n not in target and frame[n].nunique() > HIGH_CARDINALITY}
+    warnings = F.overview_findings(overview, target, kinds, cardinality) + F.feature_findings(outliers)
+    if classes is not None:
+        warnings += F.balance_findings(classes)
+    warnings += F.noise_findings(noise)
+    if stats is not None:
+        warnings += F.target_findings(stats)
+    if masks is not None:
+        warnings += F.mask_findings(masks)
+    return Profile(dataset.source, overview.rows, overview.columns, target, task, inferred.evidence, overview,
+                   structure, classes, noise, stats, outliers, masks, target_nonfinite(frame, target), tuple(warnings))
+
+
+def target_nonfinite(frame: pd.DataFrame, target: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Missing and ±inf counts per target column, on the raw column."""
+    counts = {}
+    for name in target:
+        column = frame[name]
+        numeric = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float) \
+            if pd.api.types.is_numeric_dtype(column) else np.zeros(len(column))
+        counts[name] = {"nan": int(column.isna().sum()), "posinf": int(np.isposinf(numeric).sum()),
+                        "neginf": int(np.isneginf(numeric).sum())}
+    return counts
+
+
+def _estimate_noise(features: pd.DataFrame, labels: pd.Series, kinds: dict[str, str], options: ProfileOptions):
+    from lossadvisor.profiling.noise import estimate_label_noise
+
+    usable = [n for n in features.columns if kinds.get(n) in ("numeric", "boolean", "categorical", "datetime")]
+    return estimate_label_noise(features[usable], labels, seed=options.seed, sample_cap=options.noise_sample_cap,
+                                threads=options.threads, progress=options.progress)

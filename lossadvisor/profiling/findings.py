@@ -1,0 +1,102 @@
+"""Warnings: findings with a stable code and a quantitative message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    severity: str = "warning"  # info | warning
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "severity": self.severity, "message": self.message}
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}" if x >= 0.001 else f"{x:.2%}"
+
+
+def balance_findings(classes) -> list[Finding]:
+    found = []
+    if classes.imbalance_ratio >= 3:
+        found.append(Finding("IMBALANCE", f"imbalance ratio {classes.imbalance_ratio:.1f}: majority '{classes.majority}' "
+                                          f"has {classes.counts[classes.majority]} rows, minority '{classes.minority}' "
+                                          f"{classes.counts[classes.minority]}"))
+    for label in classes.below_1pct:
+        found.append(Finding("RARE_CLASS", f"class '{label}' is {_pct(classes.proportions[label])} of rows (below 1%)"))
+    for label in classes.below_10_rows:
+        found.append(Finding("TINY_CLASS", f"class '{label}' has {classes.counts[label]} rows (fewer than 10): "
+                                           "too few to cross-validate or to trust its metrics"))
+    return found
+
+
+def noise_findings(noise) -> list[Finding]:
+    if noise is None:
+        return []
+    if not noise.reliable or noise.estimated_rate is None:
+        return [Finding("NOISE_UNRELIABLE", f"label-noise estimate not reliable: {noise.note} "
+                                            f"(out-of-fold accuracy {noise.oof_accuracy:.2f})", "info")]
+    if noise.estimated_rate >= 0.05:
+        low, high = noise.ci
+        return [Finding("LABEL_NOISE", f"an estimated {_pct(noise.estimated_rate)} of labels look wrong "
+                                       f"(interval {_pct(low)}–{_pct(high)}, out-of-fold accuracy {noise.oof_accuracy:.2f})")]
+    return []
+
+
+def target_findings(stats) -> list[Finding]:
+    found = []
+    if stats.outlier_fraction >= 0.01:
+        found.append(Finding("TARGET_OUTLIERS", f"{_pct(stats.outlier_fraction)} of target values are robust outliers "
+                                                f"(|x − median| > 3.5 × 1.4826 × MAD, MAD = {stats.mad:.4g})"))
+    if stats.heavy_tailed:
+        found.append(Finding("HEAVY_TAIL", f"target is heavy-tailed: excess kurtosis {stats.kurtosis:.1f}, "
+                                           f"skewness {stats.skewness:.1f}"))
+    if stats.dispersion is not None and stats.dispersion > 1.5:
+        found.append(Finding("OVERDISPERSED", f"count target variance/mean = {stats.dispersion:.2f} (Poisson has 1)"))
+    if stats.is_count and stats.zero_fraction >= 0.3:
+        found.append(Finding("ZERO_INFLATED", f"{_pct(stats.zero_fraction)} of target values are zero"))
+    return found
+
+
+def overview_findings(overview, target: tuple[str, ...], kinds: dict[str, str], cardinality: dict[str, int]) -> list[Finding]:
+    found = []
+    missing = {k: v for k, v in overview.missing_fraction.items() if v > 0}
+    if missing:
+        worst = max(missing, key=missing.__getitem__)
+        found.append(Finding("MISSING_VALUES", f"{len(missing)} column(s) have missing values; worst '{worst}' "
+                                               f"is {_pct(missing[worst])} missing"))
+    if overview.duplicate_rows:
+        found.append(Finding("DUPLICATE_ROWS", f"{overview.duplicate_rows} duplicate rows "
+                                               f"({_pct(overview.duplicate_fraction)} of rows)"))
+    constant = [c for c in overview.constant_columns if c not in target]
+    if constant:
+        found.append(Finding("CONSTANT_COLUMNS", f"constant column(s) carry no information: {', '.join(constant[:5])}", "info"))
+    for name, n in cardinality.items():
+        found.append(Finding("HIGH_CARDINALITY", f"categorical column '{name}' has {n} distinct values", "info"))
+    return found
+
+
+def feature_findings(outliers) -> list[Finding]:
+    if outliers is None:
+        return []
+    found = []
+    if outliers.nonfinite_values:
+        found.append(Finding("NONFINITE_FEATURES", f"{outliers.nonfinite_values} feature values are ±inf"))
+    if outliers.fraction >= 0.05:
+        worst = next(iter(outliers.worst_columns), None)
+        where = f"; most in '{worst}'" if worst else ""
+        found.append(Finding("FEATURE_OUTLIERS", f"{_pct(outliers.fraction)} of rows have an extreme feature value{where}",
+                             "info"))
+    return found
+
+
+def mask_findings(masks) -> list[Finding]:
+    found = []
+    if masks.foreground_fraction < 0.05:
+        found.append(Finding("SMALL_FOREGROUND", f"foreground is {_pct(masks.foreground_fraction)} of pixels on average"))
+    if masks.empty_fraction > 0:
+        found.append(Finding("EMPTY_MASKS", f"{_pct(masks.empty_fraction)} of masks have no foreground"))
+    return found

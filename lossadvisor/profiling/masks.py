@@ -1,0 +1,97 @@
+"""Segmentation masks: class pixel fractions, foreground per image, empty masks, object sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lossadvisor.errors import LoadError
+
+IGNORE_VALUE = 255  # the usual "void" label in PNG masks (PASCAL VOC); not counted as a class
+
+
+@dataclass(frozen=True)
+class MaskStats:
+    n_masks: int
+    shape: tuple[int, ...] | None          # None when masks differ in shape
+    foreground_fractions: tuple[float, ...]  # per image
+    class_pixel_fraction: dict[str, float]
+    object_sizes: tuple[int, ...]          # connected foreground components, in pixels
+
+    @property
+    def foreground_fraction(self) -> float:
+        return float(np.mean(self.foreground_fractions))
+
+    @property
+    def empty_fraction(self) -> float:
+        return float(np.mean(np.asarray(self.foreground_fractions) == 0))
+
+    def to_dict(self) -> dict:
+        fractions = np.asarray(self.foreground_fractions)
+        sizes = np.asarray(self.object_sizes)
+        return {
+            "n_masks": self.n_masks,
+            "shape": list(self.shape) if self.shape else None,
+            "foreground_fraction": round(self.foreground_fraction, 6),
+            "foreground_fraction_quantiles": {
+                name: round(float(np.quantile(fractions, q)), 6)
+                for name, q in (("min", 0), ("p10", 0.1), ("median", 0.5), ("p90", 0.9), ("max", 1))
+            },
+            "empty_fraction": round(self.empty_fraction, 6),
+            "class_pixel_fraction": {k: round(v, 6) for k, v in self.class_pixel_fraction.items()},
+            "object_sizes": {
+                "count": int(sizes.size),
+                "min": int(sizes.min()) if sizes.size else None,
+                "median": float(np.median(sizes)) if sizes.size else None,
+                "max": int(sizes.max()) if sizes.size else None,
+            },
+        }
+
+
+def read_mask(path: Path) -> np.ndarray:
+    """An integer mask from a PNG (single channel) or a .npy file."""
+    try:
+        if path.suffix.lower() == ".npy":
+            array = np.load(path, allow_pickle=False)
+        else:
+            from PIL import Image
+
+            with Image.open(path) as image:
+                array = np.asarray(image)
+    except (OSError, ValueError) as exc:
+        raise LoadError(f"cannot read mask {path.name}: {exc}") from exc
+    if array.ndim == 3 and array.shape[-1] in (3, 4):
+        array = array[..., 0]  # a grey mask saved as RGB(A): channels are equal
+    if array.ndim < 2 or not np.issubdtype(array.dtype, np.integer) and not np.all(array == np.round(array)):
+        raise LoadError(f"mask {path.name} is not an integer label image (shape {array.shape}, dtype {array.dtype})")
+    return array.astype(np.int64)
+
+
+def mask_stats(files: tuple[Path, ...]) -> MaskStats:
+    """Statistics over every mask; label 0 is background, 255 is ignored."""
+    from scipy import ndimage
+
+    pixel_counts: dict[int, int] = {}
+    fractions, sizes, shapes = [], [], set()
+    for path in files:
+        mask = read_mask(path)
+        shapes.add(mask.shape)
+        valid = mask != IGNORE_VALUE
+        labels, counts = np.unique(mask[valid], return_counts=True)
+        for label, count in zip(labels.tolist(), counts.tolist()):
+            pixel_counts[label] = pixel_counts.get(label, 0) + count
+        foreground = valid & (mask != 0)
+        fractions.append(float(foreground.sum() / max(valid.sum(), 1)))
+        components, n = ndimage.label(foreground)
+        if n:
+            sizes.extend(np.bincount(components.ravel())[1:].tolist())
+    total = sum(pixel_counts.values())
+    return MaskStats(
+        n_masks=len(files),
+        shape=next(iter(shapes)) if len(shapes) == 1 else None,
+        foreground_fractions=tuple(fractions),
+        class_pixel_fraction={str(k): v / total for k, v in sorted(pixel_counts.items())},
+        object_sizes=tuple(sizes),
+    )
