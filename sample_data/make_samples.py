@@ -1,0 +1,146 @@
+"""Regenerate the sample data: `python sample_data/make_samples.py` (fixed seed, same files every time).
+
+Each file shows one condition a loss choice depends on; see the README for the command to try on each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+SEED = 20261126
+
+
+def _features(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    return rng.normal(size=(n, d))
+
+
+def imbalanced_binary(rng: np.random.Generator) -> pd.DataFrame:
+    """About 1:50 fraud-like binary labels from a linear-plus-interaction score."""
+    n = 5000
+    x = _features(rng, n, 8)
+    score = 1.6 * x[:, 0] - 1.2 * x[:, 1] + 0.8 * x[:, 2] * x[:, 3]
+    threshold = np.quantile(score, 1 - 1 / 51)
+    label = np.where(score + rng.normal(scale=0.4, size=n) > threshold, "fraud", "ok")
+    frame = pd.DataFrame(x.round(4), columns=[f"f{i}" for i in range(8)])
+    frame.insert(0, "merchant", rng.choice(["grocery", "travel", "online", "fuel"], size=n))
+    frame["label"] = label
+    return frame
+
+
+def noisy_multiclass(rng: np.random.Generator) -> pd.DataFrame:
+    """Four well-separated classes with 20% of labels flipped uniformly to another class."""
+    n, k = 4000, 4
+    true = rng.integers(0, k, size=n)
+    centres = rng.normal(scale=3.0, size=(k, 6))
+    x = centres[true] + rng.normal(size=(n, 6))
+    flip = rng.random(n) < 0.20
+    noisy = np.where(flip, (true + rng.integers(1, k, size=n)) % k, true)
+    names = np.array(["cat", "dog", "fox", "owl"])
+    frame = pd.DataFrame(x.round(4), columns=[f"x{i}" for i in range(6)])
+    frame["label"] = names[noisy]
+    return frame
+
+
+def clean_balanced(rng: np.random.Generator) -> pd.DataFrame:
+    """A clean, balanced three-class control: nothing should call for more than cross-entropy."""
+    n, k = 3000, 3
+    true = np.repeat(np.arange(k), n // k)
+    rng.shuffle(true)
+    centres = rng.normal(scale=2.5, size=(k, 5))
+    x = centres[true] + rng.normal(size=(n, 5))
+    frame = pd.DataFrame(x.round(4), columns=[f"x{i}" for i in range(5)])
+    frame["label"] = np.array(["setosa", "versicolor", "virginica"])[true]
+    return frame
+
+
+def heavy_tail_regression(rng: np.random.Generator) -> pd.DataFrame:
+    """A linear target with Student-t (df = 2) noise and 3% gross errors."""
+    n = 4000
+    x = _features(rng, n, 6)
+    y = 3 * x[:, 0] - 2 * x[:, 1] + x[:, 2] + 2.0 * rng.standard_t(2, size=n)
+    gross = rng.random(n) < 0.03
+    y[gross] += rng.choice([-1, 1], size=gross.sum()) * rng.uniform(30, 80, size=gross.sum())
+    frame = pd.DataFrame(x.round(4), columns=[f"x{i}" for i in range(6)])
+    frame["target"] = y.round(4)
+    return frame
+
+
+def counts(rng: np.random.Generator) -> pd.DataFrame:
+    """Over-dispersed, zero-heavy visit counts (negative binomial with a log-linear mean)."""
+    n = 4000
+    x = _features(rng, n, 5)
+    mean = np.exp(0.3 + 0.8 * x[:, 0] - 0.5 * x[:, 1])
+    shape = 1.5
+    visits = rng.negative_binomial(shape, shape / (shape + mean))
+    frame = pd.DataFrame(x.round(4), columns=[f"x{i}" for i in range(5)])
+    frame["visits"] = visits
+    return frame
+
+
+def timeseries(rng: np.random.Generator) -> pd.DataFrame:
+    """Three years of daily demand: weekly season, trend and AR(1) noise."""
+    n = 1095
+    dates = pd.date_range("2023-01-01", periods=n, freq="D")
+    noise = np.zeros(n)
+    for t in range(1, n):
+        noise[t] = 0.7 * noise[t - 1] + rng.normal(scale=3)
+    weekly = 8 * np.sin(2 * np.pi * dates.day_of_week.to_numpy() / 7)
+    demand = 100 + 0.02 * np.arange(n) + weekly + noise
+    temperature = 15 + 10 * np.sin(2 * np.pi * np.arange(n) / 365) + rng.normal(scale=2, size=n)
+    return pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "temperature": temperature.round(2),
+                         "promo": rng.integers(0, 2, size=n), "demand": demand.round(2)})
+
+
+def multilabel(rng: np.random.Generator) -> pd.DataFrame:
+    """Documents tagged with one or more of five topics, written as 'a|b'."""
+    n = 3000
+    topics = np.array(["sports", "politics", "tech", "health", "travel"])
+    x = _features(rng, n, 6)
+    logits = x[:, :5] * 2 + np.array([0.5, -0.5, 0.0, -1.5, -2.5])
+    present = rng.random((n, 5)) < 1 / (1 + np.exp(-logits))
+    present[~present.any(axis=1), 0] = True
+    labels = ["|".join(topics[row]) for row in present]
+    frame = pd.DataFrame(x.round(4), columns=[f"x{i}" for i in range(6)])
+    frame["labels"] = labels
+    return frame
+
+
+def masks(rng: np.random.Generator, folder: Path) -> None:
+    """40 small 64×64 masks: one or two small lesions (class 1, sometimes class 2), a fifth of them empty."""
+    from PIL import Image
+
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    yy, xx = np.mgrid[:64, :64]
+    for i in range(40):
+        mask = np.zeros((64, 64), dtype=np.uint8)
+        if i % 5 != 0:
+            for label in (1, 2)[: 1 + (i % 3 == 0)]:
+                cy, cx, r = rng.integers(8, 56), rng.integers(8, 56), rng.integers(2, 6)
+                mask[(yy - cy) ** 2 + (xx - cx) ** 2 <= r * r] = label
+        Image.fromarray(mask).save(folder / f"case_{i:03d}.png")
+
+
+def main() -> None:
+    rng = np.random.default_rng(SEED)
+    tables = {
+        "imbalanced_binary.csv": imbalanced_binary,
+        "noisy_multiclass.csv": noisy_multiclass,
+        "clean_balanced.csv": clean_balanced,
+        "heavy_tail_regression.csv": heavy_tail_regression,
+        "counts.csv": counts,
+        "timeseries.csv": timeseries,
+        "multilabel.csv": multilabel,
+    }
+    for name, make in tables.items():
+        make(rng).to_csv(HERE / name, index=False)
+    masks(rng, HERE / "masks")
+
+
+if __name__ == "__main__":
+    main()
