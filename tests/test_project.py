@@ -1,0 +1,22 @@
+"""The project's front door: README and CI agree, the CLI starts without heavy imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert ci in (ROOT / "README.md").read_text()
+
+
+def test_help_does_not_import_torch_or_sklearn():
+    code = ("import sys; from typer.testing import CliRunner; from lossadvisor.cli import app; "
+            "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0, r.output; "
+            "heavy = [m for m in ('torch', 'sklearn', 'cleanlab', 'pandas', 'scipy') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
