@@ -1,0 +1,118 @@
+"""`lossadvisor check`: the data-quality gate for CI (exit 0 passed, 1 a check failed, 2 broken invocation)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from lossadvisor.cli import app
+from lossadvisor.cli.common import (DataArg, GroupColumnOpt, LabelSepOpt, MasksOpt, NoiseCapOpt, NoNoiseOpt,
+                                    SeedOpt, TargetOpt, TaskOpt, ThreadsOpt, TimeColumnOpt, guarded, write_output)
+from lossadvisor.errors import LoadError
+
+LIMITS = "Thresholds (override the config file)"
+CONFIG = "Configuration"
+FORMAT_CHOICES = ("auto", "text", "json", "junit", "github", "markdown")
+
+
+def _limit(flag: str, help_text: str) -> Any:
+    return typer.Option(flag, help=help_text, rich_help_panel=LIMITS, show_default=False)
+
+
+def read_profile_json(path: Path, what: str) -> dict:
+    """A saved profile (``profile --format json``), checked to be one."""
+    if not path.is_file():
+        raise LoadError(f"{what} not found: {path}")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LoadError(f"{what} {path} is not valid JSON: {exc}") from None
+    if not isinstance(document, dict) or "schema_version" not in document or "task" not in document:
+        raise LoadError(f"{what} {path} is not a lossadvisor profile (make one with `lossadvisor profile DATA --format json`)")
+    if str(document["schema_version"]).split(".")[0] != "1":
+        raise LoadError(f"{what} {path} has profile schema {document['schema_version']}; this version reads 1.x")
+    return document
+
+
+def _overrides(**flags: Any) -> dict[str, Any]:
+    """The flags actually given; a whole-number limit stays whole so messages echo "20", not "20.0"."""
+    given = {name: value for name, value in flags.items() if value is not None}
+    return {name: int(v) if isinstance(v, float) and v.is_integer() else v for name, v in given.items()}
+
+
+def _needs_noise(thresholds, baseline: dict | None) -> bool:
+    """Skip the slowest measurement when no enabled check reads it."""
+    from lossadvisor.checks import CHECKS_BY_KEY, level_of
+
+    wanted = [("NOISE-001", thresholds.max_noise)]
+    if baseline is not None:
+        wanted.append(("DRF-005", thresholds.max_noise_increase))
+    return any(limit is not None and level_of(CHECKS_BY_KEY[cid], thresholds) != "off" for cid, limit in wanted)
+
+
+@app.command()
+@guarded
+def check(
+    data: DataArg = None,
+    target: TargetOpt = None,
+    task: TaskOpt = None,
+    masks: MasksOpt = None,
+    time_column: TimeColumnOpt = None,
+    group_column: GroupColumnOpt = None,
+    label_separator: LabelSepOpt = "|",
+    profile: Annotated[Optional[Path], typer.Option("--profile", help="Check a saved profile JSON instead of data.")] = None,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="A saved profile of the last good data: adds the drift checks.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Thresholds file (YAML or TOML).", rich_help_panel=CONFIG)] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore pyproject.toml and .lossadvisor.yaml.", rich_help_panel=CONFIG)] = False,
+    strict: Annotated[Optional[bool], typer.Option("--strict/--no-strict", help="Failed warnings fail the gate too.", show_default=False)] = None,
+    disable: Annotated[Optional[list[str]], typer.Option("--disable", help="Turn a check off by ID or name (repeatable).", rich_help_panel=CONFIG)] = None,
+    min_rows: Annotated[Optional[int], _limit("--min-rows", "Fewest rows allowed.")] = None,
+    min_rows_per_class: Annotated[Optional[int], _limit("--min-rows-per-class", "Fewest rows allowed in any class.")] = None,
+    max_imbalance: Annotated[Optional[float], _limit("--max-imbalance", "Largest majority/minority count ratio.")] = None,
+    max_noise: Annotated[Optional[float], _limit("--max-noise", "Largest estimated label-noise rate (0-1).")] = None,
+    noise_bound: Annotated[Optional[str], _limit("--noise-bound", "Compare the noise CI's 'upper' bound or the 'point' estimate.")] = None,
+    max_outlier_fraction: Annotated[Optional[float], _limit("--max-outlier-fraction", "Largest target outlier fraction (0-1).")] = None,
+    max_missing: Annotated[Optional[float], _limit("--max-missing", "Largest missing fraction in any column (0-1).")] = None,
+    max_duplicates: Annotated[Optional[float], _limit("--max-duplicates", "Largest duplicate-row fraction (0-1).")] = None,
+    expect_task: Annotated[Optional[str], _limit("--expect-task", "The task the data must have.")] = None,
+    expect_target: Annotated[Optional[str], _limit("--expect-target", "The target column(s) the data must have.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMAT_CHOICES)} (auto: github inside GitHub Actions, else text).")] = "auto",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
+    seed: SeedOpt = 0,
+    threads: ThreadsOpt = 1,
+    no_noise: NoNoiseOpt = False,
+    noise_sample: NoiseCapOpt = 20_000,
+) -> None:
+    """Gate data quality in CI: exit 0 when every check passes, 1 when one fails, 2 on bad usage."""
+    from lossadvisor.check_config import resolve_thresholds
+    from lossadvisor.checks import check_profile
+    from lossadvisor.report.check_render import render_check, resolve_format
+
+    if fmt not in FORMAT_CHOICES:
+        raise LoadError(f"unknown --format '{fmt}'; expected one of: {', '.join(FORMAT_CHOICES)}")
+    if (data is None and masks is None) == (profile is None):
+        raise LoadError("give either a data file (or --masks DIR) or --profile PROFILE.json, not both or neither")
+    flags = _overrides(
+        min_rows=min_rows, min_rows_per_class=min_rows_per_class, max_imbalance=max_imbalance, max_noise=max_noise,
+        noise_bound=noise_bound, max_outlier_fraction=max_outlier_fraction, max_missing=max_missing,
+        max_duplicates=max_duplicates, expect_task=expect_task, expect_target=expect_target, strict=strict,
+        levels={name: "off" for name in disable} if disable else None,
+    )
+    thresholds, origin = resolve_thresholds(config, flags, Path.cwd(), discover=not no_config)
+    previous = read_profile_json(baseline, "baseline") if baseline is not None else None
+    if profile is not None:
+        current = read_profile_json(profile, "profile")
+    else:
+        from lossadvisor.cli.profile_cmd import build_profile
+
+        skip_noise = no_noise or not _needs_noise(thresholds, previous)
+        current = build_profile(data, target, task, masks, time_column, group_column, label_separator, seed, threads,
+                                skip_noise, noise_sample)
+    result = check_profile(current, thresholds, previous, str(baseline) if baseline else None,
+                           str(origin) if origin else None)
+    write_output(render_check(result, resolve_format(fmt, os.environ)), output)
+    raise typer.Exit(result.exit_code)
