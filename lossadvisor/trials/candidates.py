@@ -1,0 +1,142 @@
+"""Which losses a trial compares: names, parameters, the baseline, and the sweep grid.
+
+Torch-free: candidates are checked against the loss cards (``lossadvisor.loss_specs``) before
+anything is trained, so a typo fails in milliseconds with the list of known names.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from lossadvisor.errors import LossAdvisorError
+
+BASELINES = {"binary": "cross_entropy", "multiclass": "cross_entropy", "regression": "mse", "count": "poisson"}
+
+
+@dataclass(frozen=True)
+class CandidateSpec:
+    """One loss to trial, fully configured."""
+
+    loss: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    baseline: bool = False
+
+    @property
+    def label(self) -> str:
+        """``focal(gamma=1, alpha=0.3)``; long per-class lists are abbreviated."""
+        if not self.params:
+            return self.loss
+        parts = []
+        for key, value in self.params.items():
+            if isinstance(value, (list, tuple)):
+                shown = ", ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in value[:3])
+                value = f"[{shown}{', …' if len(value) > 3 else ''}]"
+            elif isinstance(value, float):
+                value = f"{value:g}"
+            parts.append(f"{key}={value}")
+        return f"{self.loss}({', '.join(parts)})"
+
+    def to_dict(self) -> dict:
+        return {"loss": self.loss, "params": dict(self.params), "baseline": self.baseline, "label": self.label}
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """``focal.gamma=0,0.5,1``: one loss, one parameter, a grid of values."""
+
+    loss: str
+    param: str
+    values: tuple[Any, ...]
+
+
+def check_loss(name: str, task: str) -> None:
+    """Fail with the known names when ``name`` is not a loss for this task."""
+    from lossadvisor.loss_specs import get_card
+
+    card = get_card(name)  # raises UnknownLossError (with a did-you-mean) for unknown names
+    if task not in card.tasks:
+        raise LossAdvisorError(f"loss '{name}' does not apply to a {task} target (it is for {', '.join(card.tasks)})")
+
+
+def parse_losses(text: str) -> list[str]:
+    """``focal,gce,cross_entropy`` → names, in order, without duplicates."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise LossAdvisorError("--losses needs at least one loss name, e.g. --losses focal,gce")
+    return list(dict.fromkeys(names))
+
+
+def parse_sweep(text: str) -> Sweep:
+    """Parse ``loss.param=v1,v2,...`` (numbers become floats; true/false become booleans)."""
+    head, sep, tail = text.partition("=")
+    loss, dot, param = head.strip().partition(".")
+    values = [v.strip() for v in tail.split(",") if v.strip()]
+    if not sep or not dot or not loss or not param or not values:
+        raise LossAdvisorError(f"bad --sweep '{text}': expected LOSS.PARAM=V1,V2,... e.g. focal.gamma=0,0.5,1,2,5")
+    return Sweep(loss, param, tuple(_parse_value(v) for v in values))
+
+
+def _parse_value(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def load_candidates_json(path: str | Path) -> tuple[list[CandidateSpec], CandidateSpec | None, tuple[str, ...]]:
+    """Candidates, baseline and class order from ``recommend --format json`` output."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LossAdvisorError(f"candidates file not found: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise LossAdvisorError(f"cannot read candidates from {path}: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("candidates"), list):
+        raise LossAdvisorError(f"{path} has no 'candidates' list (expected recommend --format json output)")
+    specs = [_spec_from(entry, path) for entry in data["candidates"]]
+    baseline = _spec_from(data["baseline"], path, baseline=True) if isinstance(data.get("baseline"), dict) else None
+    return specs, baseline, tuple(str(c) for c in data.get("class_order") or ())
+
+
+def _spec_from(entry: Any, path: str | Path, baseline: bool = False) -> CandidateSpec:
+    if not isinstance(entry, dict) or not isinstance(entry.get("loss"), str):
+        raise LossAdvisorError(f"{path}: every candidate needs a 'loss' name; got {entry!r:.80}")
+    params = entry.get("params") or {}
+    if not isinstance(params, dict):
+        raise LossAdvisorError(f"{path}: 'params' of {entry['loss']} must be an object")
+    return CandidateSpec(entry["loss"], dict(params), baseline)
+
+
+def assemble(candidates: Sequence[CandidateSpec], baseline: CandidateSpec | None, task: str) -> list[CandidateSpec]:
+    """Baseline first (the default for the task when none is given), then the other candidates."""
+    if task not in BASELINES:
+        raise LossAdvisorError(f"trial supports {', '.join(BASELINES)} targets; this one is {task}")
+    base = baseline or CandidateSpec(BASELINES[task], {}, True)
+    base = CandidateSpec(base.loss, dict(base.params), True)
+    out, seen = [base], {base.label}
+    for spec in candidates:
+        if spec.label not in seen:
+            out.append(CandidateSpec(spec.loss, dict(spec.params), False))
+            seen.add(spec.label)
+    for spec in out:
+        check_loss(spec.loss, task)
+    return out
+
+
+def sweep_candidates(sweep: Sweep, task: str, base_params: Mapping[str, Any] | None = None) -> list[CandidateSpec]:
+    """One candidate per grid value (other parameters from ``base_params``); baseline first."""
+    from lossadvisor.loss_specs import get_card
+
+    check_loss(sweep.loss, task)
+    card = get_card(sweep.loss)
+    if sweep.param not in {p.name for p in card.params}:
+        names = ", ".join(p.name for p in card.params if p.name not in ("reduction", "ignore_index"))
+        raise LossAdvisorError(f"loss '{sweep.loss}' has no parameter '{sweep.param}' (its parameters: {names or 'none'})")
+    grid = [CandidateSpec(sweep.loss, {**dict(base_params or {}), sweep.param: v}) for v in sweep.values]
+    return assemble(grid, None, task)

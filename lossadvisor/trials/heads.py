@@ -1,0 +1,98 @@
+"""How each loss reads the shared network output, and how outputs become predictions.
+
+Every member of a trial has the same network (same width, same output size), so members with
+the same seed start from the same weights whatever their loss. A loss then reads that output in
+its own form (the losses package's input contract):
+
+- ``logits``: (N, C) class logits, int64 targets — the cross-entropy family.
+- ``binary_logit``: (N,) logit z₁ − z₀, float 0/1 targets — ``bce``, ``weighted_bce``; the same
+  probability as softmax(z)₁, so binary losses of both families are scored alike.
+- ``mean``: (N,) prediction of the standardized target — MSE, MAE, Huber, quantile, ...
+- ``log_mean``: (N,) log of the mean, raw non-negative target — Poisson, Tweedie (log link).
+- ``mean_logvar``: (N, 2) mean and log-variance of the standardized target — Gaussian NLL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lossadvisor.errors import LossAdvisorError
+
+CLASSIFICATION_TASKS = ("binary", "multiclass")
+REGRESSION_TASKS = ("regression", "count")
+SIGMOID_LOSSES = ("bce", "weighted_bce")
+LOG_LINK_LOSSES = ("poisson", "tweedie")
+REGRESSION_LOSSES = ("mse", "mae", "huber", "log_cosh", "quantile", "asymmetric_mse", "poisson", "tweedie", "gaussian_nll")
+MULTILABEL_ONLY = ("asymmetric_multilabel", "soft_fbeta")
+# Parameters measured in target units: divided by the target's training standard deviation,
+# because the network predicts the standardized target.
+SCALE_PARAMETERS = {"huber": ("delta",)}
+
+# The target tensor each form trains on.
+FORM_TARGET = {
+    "logits": "class",
+    "binary_logit": "binary",
+    "mean": "standardized",
+    "mean_logvar": "standardized",
+    "log_mean": "raw",
+}
+
+
+def input_form(loss: str, task: str) -> str:
+    """The form in which ``loss`` reads the network output on a ``task`` target."""
+    if task in CLASSIFICATION_TASKS:
+        if loss in REGRESSION_LOSSES or loss in MULTILABEL_ONLY:
+            raise LossAdvisorError(f"loss '{loss}' does not apply to a {task} target")
+        if loss in SIGMOID_LOSSES:
+            if task != "binary":
+                raise LossAdvisorError(f"loss '{loss}' is for binary (or multilabel) targets; this one is {task}")
+            return "binary_logit"
+        return "logits"
+    if task in REGRESSION_TASKS:
+        if loss not in REGRESSION_LOSSES:
+            raise LossAdvisorError(f"loss '{loss}' does not apply to a {task} target")
+        if loss in LOG_LINK_LOSSES:
+            return "log_mean"
+        return "mean_logvar" if loss == "gaussian_nll" else "mean"
+    raise LossAdvisorError(f"trial supports binary, multiclass, regression and count targets; this one is {task}")
+
+
+def output_size(task: str, n_classes: int) -> int:
+    """Width of the network output: C logits, or 2 (mean, log-variance) for regression."""
+    return n_classes if task in CLASSIFICATION_TASKS else 2
+
+
+def scale_params(loss: str, params: dict, target_std: float) -> dict:
+    """Convert target-unit parameters to the standardized scale the network predicts."""
+    names = SCALE_PARAMETERS.get(loss, ())
+    return {k: (float(v) / target_std if k in names else v) for k, v in params.items()}
+
+
+def adapt_output(output, form: str):
+    """Network output (..., k) → the tensor the loss reads (torch, inside the training step)."""
+    if form == "logits":
+        return output
+    if form == "binary_logit":
+        return output[..., 1] - output[..., 0]
+    if form == "mean_logvar":
+        return output[..., :2]
+    return output[..., 0]
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def predictions(output: np.ndarray, form: str, target_mean: float = 0.0, target_std: float = 1.0) -> np.ndarray:
+    """Network output (N, k) → class probabilities (N, C) or predictions in target units (N,)."""
+    output = output.astype(np.float64)
+    if form == "logits":
+        return _softmax(output)
+    if form == "binary_logit":
+        p = 1.0 / (1.0 + np.exp(-np.clip(output[:, 1] - output[:, 0], -50, 50)))
+        return np.column_stack([1.0 - p, p])
+    if form == "log_mean":
+        return np.exp(np.clip(output[:, 0], -30.0, 30.0))
+    return output[:, 0] * target_std + target_mean

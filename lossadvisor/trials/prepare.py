@@ -1,0 +1,124 @@
+"""Dataset facts → split, encoded features and encoded targets, ready for the trainer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from lossadvisor.errors import LossAdvisorError
+from lossadvisor.trials.features import FeatureMatrix, encode_features
+from lossadvisor.trials.split import Split, split_rows
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What the trial needs from the profile: the task and the structure of the rows."""
+
+    task: str
+    structure: str = "tabular"
+    time_column: str | None = None
+    group_column: str | None = None
+    column_kinds: Mapping[str, str] = field(default_factory=dict)
+    class_order: tuple[str, ...] = ()
+
+    @classmethod
+    def from_profile(cls, profile: Any) -> "DataFacts":
+        """From a Profile (anything with ``to_dict()``) or its JSON dict (docs/profile-schema.md)."""
+        data = profile.to_dict() if hasattr(profile, "to_dict") else dict(profile)
+        structure = data.get("structure") or {}
+        overview = data.get("overview") or {}
+        classes = data.get("classes") or {}
+        return cls(
+            task=str(data["task"]),
+            structure=str(structure.get("type") or "tabular"),
+            time_column=structure.get("time_column"),
+            group_column=structure.get("group_column"),
+            column_kinds=dict(overview.get("column_kinds") or {}),
+            class_order=tuple(str(c) for c in (classes.get("counts") or {})),
+        )
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Encoded features for all rows, the target, and the split."""
+
+    task: str
+    split: Split
+    features: FeatureMatrix
+    y: np.ndarray  # class codes (int64) or target values (float64)
+    classes: tuple[str, ...]  # class names by code (the profile's class order; binary: code 1 is positive)
+    target_mean: float
+    target_std: float
+    dropped_rows: int
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    def class_counts(self) -> np.ndarray:
+        """Training-row count of each class (by code)."""
+        return np.bincount(self.y[self.split.train], minlength=self.n_classes)
+
+
+def _encode_classes(values: pd.Series, task: str, order: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Class codes in the profile's class order, so per-class parameters (weights, counts,
+    priors) from ``recommend`` line up; for binary the positive class is the last one."""
+    text = values.astype(str).to_numpy()
+    present = set(np.unique(text))
+    if task == "binary" and len(present) != 2:
+        raise LossAdvisorError(f"a binary target needs exactly 2 classes; found {len(present)}")
+    names = order if order and set(order) == present else tuple(sorted(present, key=_natural_key))
+    lookup = {name: code for code, name in enumerate(names)}
+    return np.array([lookup[v] for v in text], dtype=np.int64), names
+
+
+def prepare_data(frame: pd.DataFrame, target: str, facts: DataFacts, seed: int) -> PreparedData:
+    """Drop rows without a target, split honestly, encode on the training rows only."""
+    if target not in frame.columns:
+        raise LossAdvisorError(f"target column '{target}' not found")
+    keep = frame[target].notna().to_numpy()
+    frame = frame.loc[keep].reset_index(drop=True)
+    task = facts.task
+    if task in ("binary", "multiclass"):
+        y, classes = _encode_classes(frame[target], task, tuple(facts.class_order))
+    elif task in ("regression", "count"):
+        y = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        if not np.all(np.isfinite(y)):
+            raise LossAdvisorError(f"target column '{target}' has non-numeric or infinite values for a {task} task")
+        classes = ()
+    else:
+        raise LossAdvisorError(f"trial supports binary, multiclass, regression and count targets; this one is {task}")
+    groups = order_key = None
+    if facts.group_column and facts.group_column in frame.columns:
+        groups = frame[facts.group_column].astype(str).to_numpy()
+    elif facts.time_column and facts.time_column in frame.columns:
+        order_key = _time_key(frame[facts.time_column])
+    elif facts.structure == "timeseries":
+        order_key = np.arange(len(frame))  # rows are already in time order
+    labels = y if task in ("binary", "multiclass") else None
+    split = split_rows(len(frame), seed, labels=labels, order_key=order_key, groups=groups)
+    exclude = tuple(c for c in (target, facts.group_column, facts.time_column) if c)
+    features = encode_features(frame, split.train, facts.column_kinds, exclude=exclude)
+    mean = float(y[split.train].mean()) if not classes else 0.0
+    std = float(y[split.train].std()) if not classes else 1.0
+    return PreparedData(task, split, features, y, classes, mean, std if std > 0 else 1.0, int((~keep).sum()))
+
+
+def _natural_key(label: str) -> tuple:
+    """Numeric labels in numeric order ("2" before "10"), others alphabetically after them."""
+    try:
+        return (0, float(label), label)
+    except ValueError:
+        return (1, 0.0, label)
+
+
+def _time_key(column: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy(dtype=np.float64, na_value=np.inf)
+    parsed = pd.to_datetime(column, errors="coerce", utc=True)
+    if parsed.isna().all():
+        return column.astype(str).to_numpy()
+    return parsed.astype("int64").to_numpy()
