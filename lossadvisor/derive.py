@@ -1,0 +1,296 @@
+"""Parameter formulas: profile facts in, a loss parameter out.
+
+Each formula is a small pure function with its source in the docstring. :data:`DERIVATIONS`
+lists the ones a rule may name (``params: {weight: {derive: inverse_frequency_weights,
+power: 0.5}}``), with the facts each one reads and the options it accepts, so a rule file is
+checked before it runs and every configured value can say where it came from.
+
+Per-class values are lists in *class order*: the order of ``classes.counts`` in the profile.
+For binary tasks the positive class is the last one in class order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+# ---------------------------------------------------------------- class imbalance
+
+
+def inverse_frequency_weights(counts: Sequence[float], power: float = 1.0, cap: float = 10.0) -> list[float]:
+    """w_c ∝ (n / n_c)^power, normalised to mean 1, then capped at ``cap``.
+
+    power = 1 is scikit-learn's "balanced" weighting n / (C·n_c); power = 0.5 is the milder
+    square-root form that won macro-F1 in this project's measurements (evidence.md). The cap
+    is applied after normalising, so the mean falls below 1 when it binds; an empty class
+    gets the cap. Source: guide 6.1.5, 6.2.8.
+    """
+    total = float(sum(counts))
+    raw = [(total / n) ** power if n > 0 else math.inf for n in counts]
+    finite = [w for w in raw if math.isfinite(w)]
+    mean = sum(finite) / len(finite) if finite else 1.0
+    return [round(min(w / mean, cap), 6) for w in raw]
+
+
+def effective_number_beta(counts: Sequence[float]) -> float:
+    """β = 1 − 10^(−k), k = floor(log10 n_max) clipped to 1..4.
+
+    1/(1 − β) is the count past which a class's weight stops growing (Cui et al. 2019), so β is
+    put on the paper's grid {0.9, 0.99, 0.999, 0.9999} just below the size of the largest class:
+    weights separate the rare classes and saturate for the largest. For classes of a few thousand
+    rows this gives 0.999, the setting that won macro-F1 on this project's tabular sets
+    (evidence.md); 0.9999 needs a class of 10,000 rows or more.
+    """
+    n_max = max(float(n) for n in counts)
+    k = min(4, max(1, math.floor(math.log10(max(n_max, 1.0)))))
+    return round(1.0 - 10.0 ** (-k), 6)
+
+
+def class_balanced_weights(counts: Sequence[float], beta: float) -> list[float]:
+    """w_c = (1 − β) / (1 − β^{n_c}), normalised to sum C (Cui et al. 2019, eq. 3)."""
+    raw = [(1.0 - beta) / (1.0 - beta ** n) if n > 0 else 0.0 for n in counts]
+    positive = [w for w in raw if w > 0]
+    fill = max(positive) if positive else 1.0
+    raw = [w if w > 0 else fill for w in raw]
+    scale = len(raw) / sum(raw)
+    return [round(w * scale, 6) for w in raw]
+
+
+def binary_pos_weight(counts: Sequence[float], power: float = 1.0, cap: float = 100.0) -> float:
+    """pos_weight = (n_neg / n_pos)^power, capped; the positive class is last in class order.
+
+    BCEWithLogitsLoss's pos_weight (guide 6.2.8; evidence.md "cost-sensitive BCE").
+    """
+    n_neg, n_pos = float(counts[0]), float(counts[-1])
+    if n_pos <= 0:
+        return cap
+    return round(min((n_neg / n_pos) ** power, cap), 6)
+
+
+def multilabel_pos_weight(counts: Sequence[float], rows: int, power: float = 1.0, cap: float = 100.0) -> list[float]:
+    """pos_weight per label = ((rows − n_l)/n_l)^power, capped (BCEWithLogitsLoss, one per label)."""
+    return [binary_pos_weight([rows - n, n], power, cap) for n in counts]
+
+
+def positive_alpha(counts: Sequence[float], power: float = 0.5) -> float:
+    """Binary focal α (weight of the positive term) = w_pos / (w_pos + w_neg), w ∝ (1/freq)^power.
+
+    The square-root form is the one that won macro-F1 here (evidence.md); Lin et al. 2017 used
+    α = 0.25 on detection, where it weighs the rare positives *down*, which is not carried over.
+    """
+    weights = inverse_frequency_weights(counts, power, cap=math.inf)
+    return round(weights[-1] / (weights[0] + weights[-1]), 6)
+
+
+def focal_gamma(imbalance_ratio: float) -> float:
+    """γ by severity: 0 below ratio 3, 0.5 below 10, 1 below 1000, 2 from 1000 on.
+
+    γ = 2 is Lin et al. 2017's setting for dense detection at ~1:1000; on tabular data it never
+    beat cross-entropy in this project's measurements while γ = 1 did (evidence.md).
+    """
+    if imbalance_ratio < 3:
+        return 0.0
+    if imbalance_ratio < 10:
+        return 0.5
+    if imbalance_ratio < 1000:
+        return 1.0
+    return 2.0
+
+
+def label_priors(counts: Sequence[float]) -> list[float]:
+    """π_c = n_c / n, the training label frequencies (Menon et al. 2021)."""
+    total = float(sum(counts))
+    return [round(n / total, 8) for n in counts]
+
+
+# ---------------------------------------------------------------- label noise
+
+
+def smoothing_epsilon(noise_rate: float, n_classes: int, floor: float = 0.05, cap: float = 0.3) -> float:
+    """ε = η·K/(K − 1), clipped to [floor, cap].
+
+    With symmetric noise η the expected noisy label puts η/(K−1) on each wrong class; smoothing
+    puts ε/K there, so ε = ηK/(K−1) matches the two. A heuristic (evidence.md); Szegedy et al.
+    2016 used ε = 0.1 and Lukasik et al. 2020 found smoothing competitive with loss correction.
+    """
+    k = max(int(n_classes), 2)
+    return round(min(max(noise_rate * k / (k - 1), floor), cap), 4)
+
+
+def bootstrap_beta(noise_rate: float, low: float = 0.8, high: float = 0.95) -> float:
+    """β = 1 − η clipped to [0.8, 0.95]: β is the weight of the given label (Reed et al. 2014).
+
+    The guide (6.1.6) writes β as the weight of the prediction instead; this follows the paper.
+    """
+    return round(min(max(1.0 - noise_rate, low), high), 4)
+
+
+def sce_weights(n_classes: int) -> dict[str, float]:
+    """SCE (α, β) from Wang et al. 2019: (0.1, 1.0) up to 10 classes, (6.0, 0.1) beyond (CIFAR-100)."""
+    return {"alpha": 0.1, "beta": 1.0} if n_classes <= 10 else {"alpha": 6.0, "beta": 0.1}
+
+
+# ---------------------------------------------------------------- regression
+
+
+def huber_delta(mad: float, std: float | None = None) -> float:
+    """δ = 1.345 × 1.4826 × MAD: 95% Gaussian efficiency with σ estimated robustly.
+
+    Huber 1964; 1.4826·MAD estimates σ for Gaussian data. When the MAD is 0 (a target that is
+    mostly one value) σ falls back to the standard deviation.
+    """
+    sigma = 1.4826 * mad if mad and mad > 0 else (std or 1.0)
+    return round(1.345 * sigma, 6)
+
+
+def tweedie_power(slope: float) -> float:
+    """p = slope of log variance on log mean over bins, clipped to [1.1, 1.9] (Var ∝ μ^p)."""
+    return round(min(max(slope, 1.1), 1.9), 4)
+
+
+# ---------------------------------------------------------------- costs
+
+
+def cost_ratio(fn_cost: float, fp_cost: float) -> float:
+    """r = c_FN / c_FP; as pos_weight the cost-optimal threshold stays 0.5 (Elkan 2001)."""
+    return round(fn_cost / fp_cost, 6)
+
+
+def tversky_alpha(fn_cost: float, fp_cost: float) -> float:
+    """α (weight of false positives) = 1/(1 + r), r = c_FN/c_FP (Salehi et al. 2017)."""
+    return round(1.0 / (1.0 + fn_cost / fp_cost), 6)
+
+
+def tversky_beta(fn_cost: float, fp_cost: float) -> float:
+    """β (weight of false negatives) = r/(1 + r), r = c_FN/c_FP (Salehi et al. 2017)."""
+    r = fn_cost / fp_cost
+    return round(r / (1.0 + r), 6)
+
+
+def fbeta_from_costs(fn_cost: float, fp_cost: float) -> float:
+    """F-β with β² = c_FN/c_FP (soft F-β equals Tversky with α = 1/(1+β²), β = β²/(1+β²))."""
+    return round(math.sqrt(fn_cost / fp_cost), 6)
+
+
+def tversky_from_fbeta(beta: float) -> dict[str, float]:
+    """Tversky (α_FP, β_FN) = (1/(1+β²), β²/(1+β²)): the Tversky index that equals F-β."""
+    b2 = beta * beta
+    return {"alpha": round(1.0 / (1.0 + b2), 6), "beta": round(b2 / (1.0 + b2), 6)}
+
+
+def task_components(n_targets: int, loss: str = "mse") -> list[dict[str, Any]]:
+    """One component per target column, each the same base loss (multi-task weighting)."""
+    return [{"loss": loss, "weight": 1.0} for _ in range(int(n_targets))]
+
+
+def quantile_tau(under_cost: float, over_cost: float) -> float:
+    """τ = c_under / (c_under + c_over): the newsvendor critical fractile."""
+    return round(under_cost / (under_cost + over_cost), 6)
+
+
+# ---------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A formula a rule may name: the facts it reads and the options it takes."""
+
+    name: str
+    formula: str
+    facts: tuple[str, ...]
+    options: tuple[str, ...]
+    compute: Callable[..., Any]
+    alternatives: tuple[tuple[str, ...], ...] = ()  # fact sets, any one of which suffices
+
+    def missing(self, facts: Mapping[str, Any]) -> list[str]:
+        """The facts this formula needs that are null (empty when it can be computed)."""
+        groups = self.alternatives or (tuple(n for n in self.facts if n not in _OPTIONAL),)
+        for group in groups:
+            if all(facts.get(name) is not None for name in group):
+                return []
+        return [name for name in groups[0] if facts.get(name) is None]
+
+    def used(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+        """The facts (and their values) that a computation read."""
+        for group in self.alternatives:
+            if all(facts.get(name) is not None for name in group):
+                return {name: facts[name] for name in group}
+        return {name: facts[name] for name in self.facts if facts.get(name) is not None}
+
+
+_OPTIONAL = {"target_stats.std"}
+
+
+def _pos_weight(facts: Mapping[str, Any], **options: Any) -> float:
+    if facts.get("classes.counts"):
+        return binary_pos_weight(_counts(facts), **options)
+    return binary_pos_weight([float(facts["classes.imbalance_ratio"]), 1.0], **options)
+
+
+def _counts(facts: Mapping[str, Any]) -> list[float]:
+    return [float(v) for v in facts["classes.counts"].values()]
+
+
+DERIVATIONS: dict[str, Derivation] = {
+    d.name: d
+    for d in (
+        Derivation("inverse_frequency_weights", "w_c = (n/n_c)^power / mean, capped at cap",
+                   ("classes.counts",), ("power", "cap"),
+                   lambda f, **o: inverse_frequency_weights(_counts(f), **o)),
+        Derivation("effective_number_beta", "β = 1 − 10^-k, k = floor(log10 n_max) in 1..4",
+                   ("classes.counts",), (), lambda f: effective_number_beta(_counts(f))),
+        Derivation("class_balanced_weights", "w_c = (1−β)/(1−β^n_c), sum C; β = 1 − 10^-floor(log10 n_max)",
+                   ("classes.counts",), (),
+                   lambda f: class_balanced_weights(_counts(f), effective_number_beta(_counts(f)))),
+        Derivation("binary_pos_weight", "pos_weight = (n_neg/n_pos)^power, capped at cap (n_neg/n_pos = "
+                   "imbalance ratio when only the ratio is known: the positive class is taken as the minority)",
+                   ("classes.counts", "classes.imbalance_ratio"), ("power", "cap"), _pos_weight,
+                   alternatives=(("classes.counts",), ("classes.imbalance_ratio",))),
+        Derivation("multilabel_pos_weight", "pos_weight_l = ((rows − n_l)/n_l)^power per label, capped at cap",
+                   ("classes.counts", "rows"), ("power", "cap"),
+                   lambda f, **o: multilabel_pos_weight(_counts(f), f["rows"], **o)),
+        Derivation("positive_alpha", "α = w_pos/(w_pos + w_neg), w ∝ (1/freq)^power",
+                   ("classes.counts",), ("power",), lambda f, **o: positive_alpha(_counts(f), **o)),
+        Derivation("focal_gamma", "γ = 0 (<3), 0.5 (<10), 1 (<1000), 2 (≥1000) by imbalance ratio",
+                   ("classes.imbalance_ratio",), (), lambda f: focal_gamma(f["classes.imbalance_ratio"])),
+        Derivation("class_counts", "n_c, rows per class in class order", ("classes.counts",), (),
+                   lambda f: _counts(f)),
+        Derivation("label_priors", "π_c = n_c / n", ("classes.counts",), (), lambda f: label_priors(_counts(f))),
+        Derivation("smoothing_epsilon", "ε = η·K/(K−1) clipped to [floor, cap]",
+                   ("label_noise.estimated_rate", "classes.n_classes"), ("floor", "cap"),
+                   lambda f, **o: smoothing_epsilon(f["label_noise.estimated_rate"], f["classes.n_classes"], **o)),
+        Derivation("bootstrap_beta", "β = 1 − η clipped to [0.8, 0.95]", ("label_noise.estimated_rate",), (),
+                   lambda f: bootstrap_beta(f["label_noise.estimated_rate"])),
+        Derivation("sce_alpha", "α = 0.1 (K ≤ 10) or 6.0 (K > 10), Wang et al. 2019", ("classes.n_classes",), (),
+                   lambda f: sce_weights(f["classes.n_classes"])["alpha"]),
+        Derivation("sce_beta", "β = 1.0 (K ≤ 10) or 0.1 (K > 10), Wang et al. 2019", ("classes.n_classes",), (),
+                   lambda f: sce_weights(f["classes.n_classes"])["beta"]),
+        Derivation("huber_delta", "δ = 1.345 × 1.4826 × MAD", ("target_stats.mad", "target_stats.std"), (),
+                   lambda f: huber_delta(f["target_stats.mad"], f.get("target_stats.std"))),
+        Derivation("tweedie_power", "p = clip(variance-mean slope, 1.1, 1.9)", ("target_stats.variance_mean_slope",), (),
+                   lambda f: tweedie_power(f["target_stats.variance_mean_slope"])),
+        Derivation("cost_ratio", "pos_weight = c_FN / c_FP", ("cost.fn", "cost.fp"), (),
+                   lambda f: cost_ratio(f["cost.fn"], f["cost.fp"])),
+        Derivation("tversky_alpha", "α_FP = 1/(1 + c_FN/c_FP)", ("cost.fn", "cost.fp"), (),
+                   lambda f: tversky_alpha(f["cost.fn"], f["cost.fp"])),
+        Derivation("tversky_beta", "β_FN = r/(1 + r), r = c_FN/c_FP", ("cost.fn", "cost.fp"), (),
+                   lambda f: tversky_beta(f["cost.fn"], f["cost.fp"])),
+        Derivation("fbeta_from_costs", "β = sqrt(c_FN / c_FP)", ("cost.fn", "cost.fp"), (),
+                   lambda f: fbeta_from_costs(f["cost.fn"], f["cost.fp"])),
+        Derivation("objective_beta", "β from --objective fbeta:B", ("objective.beta",), (),
+                   lambda f: float(f["objective.beta"])),
+        Derivation("quantile_tau", "τ = c_under/(c_under + c_over)", ("cost.under", "cost.over"), (),
+                   lambda f: quantile_tau(f["cost.under"], f["cost.over"])),
+        Derivation("objective_quantile", "τ from --objective quantile:Q", ("objective.quantile",), (),
+                   lambda f: float(f["objective.quantile"])),
+        Derivation("fbeta_tversky_alpha", "α_FP = 1/(1+β²) from --objective fbeta:B", ("objective.beta",), (),
+                   lambda f: tversky_from_fbeta(f["objective.beta"])["alpha"]),
+        Derivation("fbeta_tversky_beta", "β_FN = β²/(1+β²) from --objective fbeta:B", ("objective.beta",), (),
+                   lambda f: tversky_from_fbeta(f["objective.beta"])["beta"]),
+        Derivation("task_components", "one component of the base loss per target column", ("n_targets",),
+                   ("loss",), lambda f, **o: task_components(f["n_targets"], **o)),
+    )
+}
+
+

@@ -1,0 +1,1 @@
+"""The shipped rule base (YAML files); read by lossadvisor.ruleset."""
