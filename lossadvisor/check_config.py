@@ -77,7 +77,8 @@ def _levels(value: Any) -> dict[str, str]:
     for check, level in value.items():
         if str(check) not in CHECKS_BY_KEY:
             raise ValueError(f"check IDs or names; '{check}' is not a check (see docs/check.md)")
-        levels[str(check)] = _choice(("error", "warning", "off"))(level)
+        # YAML 1.1 reads a bare `off` as false; take it as meant.
+        levels[str(check)] = "off" if level is False else _choice(("error", "warning", "off"))(level)
     return levels
 
 

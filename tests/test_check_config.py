@@ -169,3 +169,29 @@ def test_bad_flag_value_names_the_flag(tmp_path):
         resolve_thresholds(None, {"max_missing": 2}, start=tmp_path, discover=False)
     with pytest.raises(ConfigError, match="invalid option --disable: expected check IDs or names"):
         resolve_thresholds(None, {"levels": {"NOPE-1": "off"}}, start=tmp_path, discover=False)
+
+
+def test_bare_off_in_yaml_disables_a_check(tmp_path):
+    path = write(tmp_path / "c.yaml", "check:\n  levels:\n    SCH-001: off\n")
+    assert read_config_file(path)["levels"] == {"SCH-001": "off"}
+
+
+def test_sample_config_sets_every_option_and_loads():
+    import dataclasses
+
+    import yaml
+
+    path = ROOT / "sample_data" / "lossadvisor-check.yaml"
+    written = set(yaml.safe_load(path.read_text())["check"])
+    assert written == {f.name for f in dataclasses.fields(Thresholds)}
+    thresholds, _ = resolve_thresholds(path, {})
+    assert thresholds.max_imbalance == 50 and thresholds.levels == {"DUP-001": "error", "SCH-001": "off"}
+
+
+def test_pre_commit_hook_runs_the_check_command():
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = {h["id"]: h for h in hooks}["lossadvisor-check"]
+    assert hook["entry"].startswith("lossadvisor check") and hook["pass_filenames"] is False
+    assert hook["language"] == "python"
