@@ -47,7 +47,7 @@ class Candidate:
     loss: str
     params: Mapping[str, Any]
     param_sources: Mapping[str, ParamSource]
-    score: float
+    score: float | None
     rules: tuple[str, ...]
     rationale: str
     source: str
@@ -64,7 +64,7 @@ class Candidate:
         return {
             "loss": self.loss, "params": dict(self.params),
             "param_sources": {name: src.to_dict() for name, src in self.param_sources.items()},
-            "score": round(self.score, 4), "rules": list(self.rules), "rationale": self.rationale,
+            "score": None if self.score is None else round(self.score, 4), "rules": list(self.rules), "rationale": self.rationale,
             "source": self.source, "caveats": list(self.caveats), "confidence": self.confidence,
         }
 
@@ -214,12 +214,12 @@ def _rank(candidates: list[Candidate]) -> tuple[Candidate, ...]:
 
 
 def _baseline(task: str, ranked: tuple[Candidate, ...]) -> Candidate:
-    """The plain loss for the task, for comparison (its score is that of the matching candidate)."""
+    """The plain loss for the task, for comparison (its score is that of the matching candidate, else None)."""
     loss = BASELINES.get(task, "mse")
     for cand in ranked:
         if cand.loss == loss and not cand.params:
             return cand
-    return Candidate(loss=loss, params={}, param_sources={}, score=0.0, rules=(),
+    return Candidate(loss=loss, params={}, param_sources={}, score=None, rules=(),
                      rationale="The plain loss for this task, shown for comparison.",
                      source="guide 6.1.1", caveats=(), confidence="high")
 

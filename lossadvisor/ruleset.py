@@ -24,6 +24,7 @@ from lossadvisor.conditions import Condition, describe, facts_used, parse_condit
 from lossadvisor.derive import DERIVATIONS
 from lossadvisor.errors import ConfigError
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RULE_KEYS = {"id", "summary", "when", "recommend", "adjust", "advise", "score", "confidence",
              "rationale", "source", "caveats", "aliases"}
 ACTIONS = ("recommend", "adjust", "advise")
@@ -153,7 +154,8 @@ def _read_dir(folder: Path) -> list[Rule]:
 def read_rule_file(path: Path) -> list[Rule]:
     """Parse and validate one YAML rule file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The C build of yaml's SafeLoader (safe_load's loader, ~10x faster) where libyaml is present.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:

@@ -1,0 +1,140 @@
+"""`lossadvisor recommend`: ranked, configured losses from data, a saved profile, or stated facts.
+
+Three forms: ``recommend data.csv --target y`` (profiles first), ``recommend --profile p.json``
+(instant: no torch, no scikit-learn, no pandas), and ``recommend --task segmentation
+--foreground-fraction 0.01`` (no data; facts given as flags).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional, Tuple
+
+import typer
+
+from lossadvisor.cli import app
+from lossadvisor.cli.common import (DataArg, GroupColumnOpt, LabelSepOpt, MasksOpt, NoiseCapOpt, NoNoiseOpt,
+                                    SeedOpt, TargetOpt, TaskOpt, ThreadsOpt, TimeColumnOpt, guarded, write_output)
+from lossadvisor.errors import ConfigError
+
+OBJ = "Objective and costs"
+FACTS = "Facts (no-data form, or to override the profile)"
+
+
+class RecommendFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def _fact(flag: str, help_text: str, **extra: Any):
+    return typer.Option(flag, help=help_text, rich_help_panel=FACTS, **extra)
+
+
+@app.command()
+@guarded
+def recommend(
+    data: DataArg = None,
+    target: TargetOpt = None,
+    task: TaskOpt = None,
+    masks: MasksOpt = None,
+    time_column: TimeColumnOpt = None,
+    group_column: GroupColumnOpt = None,
+    label_separator: LabelSepOpt = "|",
+    profile: Annotated[Optional[Path], typer.Option("--profile", help="A saved profile (profile --format json).")] = None,
+    objective: Annotated[Optional[str], typer.Option(
+        "--objective", help="recall | precision | f1 | fbeta:B | balanced_accuracy | calibration | accuracy | "
+                            "mae | rmse | quantile:Q", rich_help_panel=OBJ)] = None,
+    fn_cost: Annotated[Optional[float], typer.Option("--fn-cost", help="Cost of a missed positive.", rich_help_panel=OBJ)] = None,
+    fp_cost: Annotated[Optional[float], typer.Option("--fp-cost", help="Cost of a false alarm.", rich_help_panel=OBJ)] = None,
+    under_cost: Annotated[Optional[float], typer.Option("--under-cost", help="Cost per unit of under-prediction.", rich_help_panel=OBJ)] = None,
+    over_cost: Annotated[Optional[float], typer.Option("--over-cost", help="Cost per unit of over-prediction.", rich_help_panel=OBJ)] = None,
+    budget: Annotated[str, typer.Option("--budget", help="fast or normal.", rich_help_panel=OBJ)] = "normal",
+    rules: Annotated[Optional[Path], typer.Option("--rules", help="Folder or file of rules that add or override by ID.")] = None,
+    top: Annotated[int, typer.Option("--top", help="How many candidates to show.", min=1)] = 3,
+    fmt: Annotated[RecommendFormat, typer.Option("--format", "-f", help="Output format.")] = RecommendFormat.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
+    emit: Annotated[Optional[Tuple[str, Path]], typer.Option(
+        "--emit", help="'python FILE': write a runnable snippet that builds the top loss.")] = None,
+    imbalance_ratio: Annotated[Optional[float], _fact("--imbalance-ratio", "Majority/minority count.", min=1)] = None,
+    n_classes: Annotated[Optional[int], _fact("--n-classes", "Number of classes.", min=2)] = None,
+    noise_rate: Annotated[Optional[float], _fact("--noise-rate", "Known share of wrong labels.", min=0, max=1)] = None,
+    foreground_fraction: Annotated[Optional[float], _fact("--foreground-fraction", "Mean foreground share per image.", min=0, max=1)] = None,
+    empty_fraction: Annotated[Optional[float], _fact("--empty-fraction", "Share of images with an empty mask.", min=0, max=1)] = None,
+    outlier_fraction: Annotated[Optional[float], _fact("--outlier-fraction", "Share of outlying targets.", min=0, max=1)] = None,
+    kurtosis: Annotated[Optional[float], _fact("--kurtosis", "Excess kurtosis of the target.")] = None,
+    dispersion: Annotated[Optional[float], _fact("--dispersion", "Variance/mean of a count target.", min=0)] = None,
+    zero_fraction: Annotated[Optional[float], _fact("--zero-fraction", "Share of zero targets.", min=0, max=1)] = None,
+    mad: Annotated[Optional[float], _fact("--mad", "Median absolute deviation of the target.", min=0)] = None,
+    structure: Annotated[Optional[str], _fact("--structure", "tabular, timeseries, sequence, graph or embedding.")] = None,
+    n_targets: Annotated[Optional[int], _fact("--n-targets", "Number of target columns (multi-task).", min=1)] = None,
+    seed: SeedOpt = 0,
+    threads: ThreadsOpt = 1,
+    no_noise: NoNoiseOpt = False,
+    noise_sample: NoiseCapOpt = 20_000,
+) -> None:
+    """Recommend and configure loss functions, ranked for your objective, with reasons and sources."""
+    from lossadvisor.engine import evaluate, load_profile_json
+    from lossadvisor.conditions import profile_facts
+    from lossadvisor.objectives import Objectives
+    from lossadvisor.report import recommend_render as render
+    from lossadvisor.ruleset import load_rules
+
+    objectives = Objectives.parse(objective, fn_cost=fn_cost, fp_cost=fp_cost, under_cost=under_cost,
+                                  over_cost=over_cost, budget=budget)
+    if emit is not None and emit[0] != "python":
+        raise ConfigError(f"--emit supports 'python FILE', got '{emit[0]}'")
+    ruleset = load_rules(rules)
+    if profile is not None and data is not None:
+        raise ConfigError("give either a data file or --profile, not both")
+    if profile is not None:
+        profile_dict = load_profile_json(str(profile))
+    elif data is not None or masks is not None:
+        from lossadvisor.cli.profile_cmd import build_profile
+
+        profile_dict = build_profile(data, target, task, masks, time_column, group_column, label_separator, seed,
+                                     threads, no_noise, noise_sample)
+    else:
+        if task is None:
+            raise ConfigError("give a data file, --profile, or --task for the no-data form")
+        profile_dict = {"schema_version": "1.0", "task": task.value}
+    facts = profile_facts(profile_dict)
+    facts.update(_flag_facts(task.value if task else None, imbalance_ratio, n_classes, noise_rate,
+                             foreground_fraction, empty_fraction, outlier_fraction, kurtosis, dispersion,
+                             zero_fraction, mad, structure, n_targets))
+    result = evaluate(ruleset, facts, objectives)
+    if emit is not None:
+        _write(emit[1], render.render_python(result))
+    renderer = {"json": render.render_json, "markdown": render.render_markdown, "text": render.render_text}[fmt.value]
+    write_output(renderer(result, top=top), output)
+
+
+STRUCTURES = ("tabular", "timeseries", "grouped", "sequence", "segmentation", "image", "graph", "embedding")
+
+
+def _flag_facts(task, imbalance_ratio, n_classes, noise_rate, foreground_fraction, empty_fraction,
+                outlier_fraction, kurtosis, dispersion, zero_fraction, mad, structure, n_targets) -> dict:
+    """Facts stated on the command line; a stated noise rate counts as a reliable estimate."""
+    if structure is not None and structure not in STRUCTURES:
+        raise ConfigError(f"unknown --structure '{structure}' (expected {', '.join(STRUCTURES)})")
+    facts = {
+        "task": task, "classes.imbalance_ratio": imbalance_ratio, "classes.n_classes": n_classes,
+        "label_noise.estimated_rate": noise_rate, "label_noise.reliable": True if noise_rate is not None else None,
+        "masks.foreground_fraction": foreground_fraction, "masks.empty_fraction": empty_fraction,
+        "target_stats.outlier_fraction": outlier_fraction, "target_stats.kurtosis": kurtosis,
+        "target_stats.dispersion": dispersion, "target_stats.zero_fraction": zero_fraction,
+        "target_stats.mad": mad, "structure.type": structure, "n_targets": n_targets,
+    }
+    if task == "binary" and n_classes is None:
+        facts["classes.n_classes"] = 2
+    if task == "count" and dispersion is not None:
+        facts["target_stats.is_count"] = True
+    return {name: value for name, value in facts.items() if value is not None}
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
