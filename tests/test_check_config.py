@@ -195,3 +195,15 @@ def test_pre_commit_hook_runs_the_check_command():
     hook = {h["id"]: h for h in hooks}["lossadvisor-check"]
     assert hook["entry"].startswith("lossadvisor check") and hook["pass_filenames"] is False
     assert hook["language"] == "python"
+
+
+def test_config_examples_in_the_docs_are_valid(tmp_path):
+    import re
+
+    text = (ROOT / "docs" / "check.md").read_text()
+    yaml_example = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("check:"))
+    toml_example = re.findall(r"```toml\n(.*?)```", text, re.S)[0]
+    from_yaml, _ = resolve_thresholds(write(tmp_path / "c.yaml", yaml_example), {})
+    from_toml, _ = resolve_thresholds(write(tmp_path / "pyproject.toml", toml_example), {})
+    assert from_yaml.levels == {"DUP-001": "error", "max-outlier-fraction": "off"}
+    assert (from_toml.min_rows, from_toml.expect_task, from_toml.levels) == (1000, "binary", {"DUP-001": "error"})
