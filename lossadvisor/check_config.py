@@ -238,7 +238,8 @@ def resolve_thresholds(
         try:
             parsed = parse_value(name, value)
         except ValueError as exc:
-            flag = "--disable" if name == "levels" else "--" + name.replace("_", "-")
-            raise ConfigError(f"invalid option {flag}: expected {exc}; got {value!r}") from None
+            if name == "levels":
+                raise ConfigError(f"invalid option --disable: expected {exc}") from None
+            raise ConfigError(f"invalid option --{name.replace('_', '-')}: expected {exc}; got {value!r}") from None
         settings[name] = {**settings.get("levels", {}), **parsed} if name == "levels" else parsed
     return Thresholds(**settings), origin

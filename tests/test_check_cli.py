@@ -83,6 +83,7 @@ def test_warnings_fail_only_with_strict(runner, table, tmp_path):
         (["{table}", "--profile", "p.json"], "not both or neither"),
         ([], "give either a data file"),
         (["{table}", "--target", "nope"], "target column 'nope' not found"),
+        (["{table}", "--disable", "IMB-001", "--disable", "bogus"], "'bogus' is not a check"),
     ],
 )
 def test_exit_2_with_one_error_line_for_a_broken_invocation(runner, table, args, message):
@@ -201,3 +202,22 @@ def test_check_a_saved_profile_without_reading_data(runner, table, tmp_path):
     runner.invoke(app, ["profile", str(table), "--format", "json", "--no-noise", "-o", "p.json"])
     result = runner.invoke(app, ["check", "--profile", "p.json", "--max-imbalance", "18"])
     assert result.exit_code == 1 and "imbalance ratio 19.0 exceeds the maximum 18" in result.stdout
+
+
+def test_a_flag_that_is_not_a_number_is_a_usage_error_not_a_failed_check(runner, table):
+    result = invoke(runner, table, "--max-imbalance", "many")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_github_annotation_escapes_properties_and_message():
+    from lossadvisor.checks import CheckResult, Finding
+    from lossadvisor.report.check_render import render_github, render_junit
+
+    odd = Finding("MISS-001", "max-missing", "warning", "failed", "100% missing\nin 'a'", 1.0, 0.2)
+    result = CheckResult("data/a,b:c.csv", None, (odd,), strict=True)
+    first = render_github(result).splitlines()[0]
+    assert first == "::error file=data/a%2Cb%3Ac.csv,title=MISS-001 max-missing::100%25 missing%0Ain 'a'"
+    relaxed = CheckResult("x.csv", None, (odd,), strict=False)
+    assert render_github(relaxed).startswith("::warning file=x.csv,")
+    case = ET.fromstring(render_junit(relaxed)).find("testsuite/testcase")
+    assert case.find("failure") is None and case.find("system-out").text.startswith("warning (not failing")

@@ -266,3 +266,15 @@ def test_check_result_reports_source_and_baseline():
     result = check_profile(binary_profile(), Thresholds(), binary_profile(), baseline_name="base.json")
     assert isinstance(result, CheckResult)
     assert (result.source, result.baseline, result.exit_code) == ("data.csv", "base.json", 0)
+
+
+def test_json_report_writes_an_infinite_value_as_a_string():
+    import json
+
+    from lossadvisor.report.check_render import render_json
+
+    profile = binary_profile()
+    profile["classes"]["imbalance_ratio"] = float("inf")
+    report = json.loads(render_json(check_profile(profile, Thresholds())))
+    imbalance = next(f for f in report["findings"] if f["id"] == "IMB-001")
+    assert imbalance["observed"] == "inf" and imbalance["status"] == "failed"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import xml.etree.ElementTree as ET
 from typing import Callable, Mapping
 
@@ -75,6 +76,15 @@ def render_text(result: CheckResult) -> str:
     return buffer.getvalue()
 
 
+def _plain(value):
+    """JSON has no inf or NaN: write them as the strings "inf", "-inf", "nan"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _finding_dict(finding: Finding, result: CheckResult) -> dict:
     return {
         "id": finding.id,
@@ -83,8 +93,8 @@ def _finding_dict(finding: Finding, result: CheckResult) -> dict:
         "status": finding.status,
         "blocking": result.blocking(finding),
         "message": finding.message,
-        "observed": finding.observed,
-        "limit": finding.limit,
+        "observed": _plain(finding.observed),
+        "limit": _plain(finding.limit),
     }
 
 
