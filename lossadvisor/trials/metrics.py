@@ -47,11 +47,12 @@ def _curve_points(y: np.ndarray, score: np.ndarray, weights: np.ndarray | None):
     """Weighted true/false positive counts at every distinct score threshold (descending)."""
     w = _as_rows(weights, len(y))
     order = np.argsort(-score, kind="stable")
-    s, yy, ww = score[order], y[order].astype(np.float64), w[:, order]
+    s, ww = score[order], w[:, order]
+    positive = y[order].astype(bool)
     last_of_tie = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]
-    tp = np.cumsum(ww * yy, axis=1)[:, last_of_tie]
-    fp = np.cumsum(ww * (1.0 - yy), axis=1)[:, last_of_tie]
-    return tp, fp, s[last_of_tie]
+    tp = np.cumsum(np.where(positive, ww, 0), axis=1)[:, last_of_tie].astype(np.float64)
+    seen = np.cumsum(ww, axis=1)[:, last_of_tie].astype(np.float64)
+    return tp, seen - tp, s[last_of_tie]
 
 
 def average_precision(y: np.ndarray, score: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:

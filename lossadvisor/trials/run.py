@@ -18,11 +18,11 @@ import pandas as pd
 
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials import metrics as M
-from lossadvisor.trials.candidates import CandidateSpec
+from lossadvisor.trials.candidates import CandidateSpec, Sweep, sweep_candidates
 from lossadvisor.trials.diagnostics import Diagnostic, diagnose, grad_norm_summary
 from lossadvisor.trials.evaluate import Scorer
 from lossadvisor.trials.prepare import DataFacts, PreparedData, prepare_data
-from lossadvisor.trials.stats import Comparison, mean_sd, paired_bootstrap
+from lossadvisor.trials.stats import SAME, Comparison, mean_sd, paired_bootstrap, replicate_scores
 from lossadvisor.trials.train import Member, MemberTrace, TrainConfig, TrainOutcome, TrainTensors, train_members
 
 LossFactory = Callable[[str, Mapping[str, Any]], Any]
@@ -60,10 +60,11 @@ class CandidateResult:
     spec: CandidateSpec
     seeds: tuple[SeedResult, ...]
     summary: Mapping[str, tuple[float, float]]  # metric → (mean, sd) over seeds
-    comparison: Comparison | None
+    comparison: Comparison | None  # versus the baseline
     diagnostics: tuple[Diagnostic, ...]
     grad_norm: Mapping[str, float]
     curves: tuple[Mapping[str, list[float]], ...]  # per seed: train_loss, val_loss, val_score
+    versus_best: Comparison | None = None  # versus the candidate with the best mean primary metric
 
     @property
     def diverged(self) -> bool:
@@ -90,6 +91,12 @@ class TrialReport:
     seconds: float
     candidates: tuple[CandidateResult, ...]
     notes: tuple[str, ...] = ()
+    best_label: str | None = None  # the candidate with the best mean primary metric
+    sweep: Mapping[str, Any] | None = None
+
+    @property
+    def best(self) -> CandidateResult | None:
+        return next((c for c in self.candidates if c.spec.label == self.best_label), None)
 
 
 def resolve_device(requested: str) -> str:
@@ -219,17 +226,37 @@ def _candidate_result(spec: CandidateSpec, traces: list[MemberTrace], members: l
     return CandidateResult(spec, tuple(seeds), summary, None, tuple(diagnose(traces)), grad_norm_summary(traces), curves)
 
 
-def _compare(result: CandidateResult, base: CandidateResult, traces: list[MemberTrace], base_traces: list[MemberTrace],
-             members: list[Member], base_members: list[Member], scorer: Scorer, options: TrialOptions) -> Comparison:
-    rows = scorer.prepared.split.test
-    name = scorer.primary.name
-    cand, basel = [], []
-    for m, t, bm, bt in zip(members, traces, base_members, base_traces):
-        if t.test_output is None or bt.test_output is None:
-            continue  # a diverged member has no pair
-        cand.append(scorer.weighted(name, rows, t.test_output, m.form, scorer.threshold(t.val_output, m.form)))
-        basel.append(scorer.weighted(name, rows, bt.test_output, bm.form, scorer.threshold(bt.val_output, bm.form)))
-    return paired_bootstrap(cand, basel, len(rows), scorer.primary.higher_is_better, options.bootstrap, options.seed)
+def _compare_all(results: list[CandidateResult], by_candidate: list[list[int]], base_index: int,
+                 traces: list[MemberTrace], members: list[Member], scorer: Scorer,
+                 options: TrialOptions) -> tuple[list[CandidateResult], int | None]:
+    """Each candidate against the baseline and against the best candidate, paired by seed and test rows."""
+    rows, name = scorer.prepared.split.test, scorer.primary.name
+    scored = [i for i, t in enumerate(traces) if t.test_output is not None]  # diverged-from-start members have none
+    column = {i: j for j, i in enumerate(scored)}
+    scorers = [scorer.weighted(name, rows, traces[i].test_output, members[i].form,
+                               scorer.threshold(traces[i].val_output, members[i].form)) for i in scored]
+    replicates = replicate_scores(scorers, len(rows), options.bootstrap, options.seed)
+    points = {i: float(s(None)[0]) for i, s in zip(scored, scorers)}
+    def compare(c: int, reference: int) -> Comparison:
+        pairs = [(i, b) for i, b in zip(by_candidate[c], by_candidate[reference]) if i in column and b in column]
+        return paired_bootstrap(
+            replicates[:, [column[i] for i, _ in pairs]], replicates[:, [column[b] for _, b in pairs]],
+            [points[i] for i, _ in pairs], [points[b] for _, b in pairs],
+            scorer.primary.higher_is_better, options.seed,
+        )
+
+    sign = 1.0 if scorer.primary.higher_is_better else -1.0
+    means = [sign * r.summary[name][0] for r in results]
+    ranked = [c for c in range(len(results)) if np.isfinite(means[c])]
+    best = max(ranked, key=lambda c: means[c]) if ranked else None
+    out = list(results)
+    for c in range(len(results)):
+        out[c] = replace(
+            out[c],
+            comparison=None if c == base_index else compare(c, base_index),
+            versus_best=None if best is None else compare(c, best),
+        )
+    return out, best
 
 
 def run_trials(
@@ -268,13 +295,7 @@ def run_trials(
     results = [_candidate_result(specs[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
                for c, idx in enumerate(by_candidate)]
     base_index = next((c for c, s in enumerate(specs) if s.baseline), 0)
-    base_idx = by_candidate[base_index]
-    for c, idx in enumerate(by_candidate):
-        if c == base_index:
-            continue
-        comparison = _compare(results[c], results[base_index], [traces[i] for i in idx], [traces[i] for i in base_idx],
-                              [members[i] for i in idx], [members[i] for i in base_idx], scorer, options)
-        results[c] = replace(results[c], comparison=comparison)
+    results, best = _compare_all(results, by_candidate, base_index, traces, members, scorer, options)
     split = prepared.split
     notes = _notes(prepared, scorer, outcome, options)
     return TrialReport(
@@ -284,8 +305,36 @@ def run_trials(
         n_features=len(prepared.features.names), dropped_columns=prepared.features.dropped, device=device,
         batched=options.batched, cuda_graph=outcome.cuda_graph, threads=options.threads, seeds=tuple(seeds),
         epochs_run=outcome.epochs_run, steps=outcome.steps, seconds=round(outcome.seconds, 3),
-        candidates=tuple(results), notes=notes,
+        candidates=tuple(results), notes=notes, best_label=None if best is None else specs[best].label,
     )
+
+
+def run_sweep(
+    frame: pd.DataFrame,
+    target: str,
+    facts: DataFacts,
+    sweep: Sweep,
+    options: TrialOptions = TrialOptions(),
+    base_params: Mapping[str, Any] | None = None,
+    loss_factory: LossFactory | None = None,
+    on_epoch: Callable[[int], None] | None = None,
+) -> TrialReport:
+    """Guide 6.3.6: one parameter over a grid, same batched machinery, plus where the metric is stable.
+
+    A grid value is "stable" when the paired bootstrap cannot separate it from the best value.
+    """
+    specs = sweep_candidates(sweep, facts.task, base_params)
+    report = run_trials(frame, target, facts, specs, options, loss_factory, on_epoch)
+    grid = [c for c in report.candidates if not c.spec.baseline and c.spec.loss == sweep.loss]
+    best = report.best
+    stable = [c.spec.params[sweep.param] for c in grid
+              if c is best or (c.versus_best is not None and c.versus_best.verdict == SAME)]
+    summary = {
+        "loss": sweep.loss, "param": sweep.param, "values": list(sweep.values),
+        "best_value": best.spec.params.get(sweep.param) if best is not None and best in grid else None,
+        "stable_values": stable,
+    }
+    return replace(report, sweep=summary)
 
 
 def _primary_metric(task: str, options: TrialOptions) -> str:

@@ -11,7 +11,7 @@ baseline and test the significance before claiming a winner.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -39,33 +39,51 @@ def mean_sd(values: list[float]) -> tuple[float, float]:
 
 
 # (row weights (B, n)) → metric per replicate (B,), for one fixed member's predictions.
-WeightedScore = Callable[[np.ndarray], np.ndarray]
+WeightedScore = Callable[[np.ndarray | None], np.ndarray]
+
+
+def replicate_scores(scores: Sequence[WeightedScore], n_rows: int, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """Each member's metric on the same ``n_boot`` row resamples, shape (n_boot, members).
+
+    Every member sees the same resamples (one seeded stream), so differences between any two
+    members are paired by rows; computing all members once avoids re-scoring the baseline for
+    every comparison.
+    """
+    rng = np.random.default_rng(seed)
+    out = np.empty((n_boot, len(scores)))
+    for start in range(0, n_boot, CHUNK):
+        b = min(CHUNK, n_boot - start)
+        weights = rng.multinomial(n_rows, np.full(n_rows, 1.0 / n_rows), size=b).astype(np.float32)
+        for j, score in enumerate(scores):
+            out[start : start + b, j] = score(weights)
+    return out
 
 
 def paired_bootstrap(
-    candidate: list[WeightedScore],
-    baseline: list[WeightedScore],
-    n_rows: int,
+    candidate: np.ndarray,
+    baseline: np.ndarray,
+    candidate_point: Sequence[float],
+    baseline_point: Sequence[float],
     higher_is_better: bool,
-    n_boot: int = 1000,
     seed: int = 0,
 ) -> Comparison:
-    """Bootstrap over rows and seeds of mean(candidate_s − baseline_s); lists are paired by seed."""
-    n_seeds = len(candidate)
-    if n_seeds == 0 or n_seeds != len(baseline):
+    """95% interval of mean over seeds of (candidate − baseline), resampling rows and seeds.
+
+    ``candidate`` and ``baseline`` are (n_boot, seeds) replicate scores on the same row
+    resamples, columns paired by seed; the seeds are resampled with replacement per replicate.
+    """
+    n_boot, n_seeds = candidate.shape
+    if n_seeds == 0:
         return Comparison(float("nan"), float("nan"), float("nan"), "not compared", 0)
-    ones = np.ones((1, n_rows))
-    point = float(np.mean([c(ones)[0] - b(ones)[0] for c, b in zip(candidate, baseline)]))
-    rng = np.random.default_rng(seed)
-    replicates = []
-    for start in range(0, n_boot, CHUNK):
-        b = min(CHUNK, n_boot - start)
-        weights = rng.multinomial(n_rows, np.full(n_rows, 1.0 / n_rows), size=b).astype(np.float64)
-        per_seed = np.column_stack([c(weights) - s(weights) for c, s in zip(candidate, baseline)])
-        picks = rng.integers(0, n_seeds, size=(b, n_seeds))
-        replicates.append(np.nanmean(np.take_along_axis(per_seed, picks, axis=1), axis=1))
-    diffs = np.concatenate(replicates)
-    low, high = (float(q) for q in np.nanquantile(diffs, [0.025, 0.975]))
+    point = float(np.mean(np.asarray(candidate_point) - np.asarray(baseline_point)))
+    picks = np.random.default_rng(seed + 1).integers(0, n_seeds, size=(n_boot, n_seeds))
+    per_seed = candidate - baseline
+    with np.errstate(invalid="ignore"):
+        diffs = np.nanmean(np.take_along_axis(per_seed, picks, axis=1), axis=1)
+    diffs = diffs[np.isfinite(diffs)]
+    if diffs.size == 0:
+        return Comparison(point, float("nan"), float("nan"), "not compared", n_seeds)
+    low, high = (float(q) for q in np.quantile(diffs, [0.025, 0.975]))
     return Comparison(point, low, high, verdict(low, high, higher_is_better), n_seeds)
 
 

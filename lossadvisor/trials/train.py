@@ -26,6 +26,8 @@ from lossadvisor.trials.model import StackedMLP
 
 EVAL_CHUNK = 65_536
 GRAPH_WARMUP_STEPS = 3
+MIN_STEPS = 16
+MIN_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,9 @@ def train_members(
     stepper = _Stepper(members, data, config, sizes)
     device = data.x_train.device
     n_train = data.x_train.shape[0]
-    batch = min(config.batch_size, n_train)
+    # The batch size is an upper bound: small tables get smaller batches (at least MIN_STEPS per
+    # epoch), otherwise a short fit on 1,000 rows would take a handful of optimizer steps.
+    batch = max(1, min(config.batch_size, max(MIN_BATCH, math.ceil(n_train / MIN_STEPS)), n_train))
     use_graph = bool(config.cuda_graph and device.type == "cuda" and torch.cuda.is_available())
     runner = _GraphRunner(stepper, torch.zeros(len(members), batch, dtype=torch.long, device=device)) if use_graph else None
     traces = [MemberTrace() for _ in members]

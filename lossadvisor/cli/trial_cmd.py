@@ -1,0 +1,162 @@
+"""`lossadvisor trial`: short seeded fits that check the candidate losses against a baseline.
+
+Candidates: the top of ``recommend`` (default), ``--losses a,b,c``, ``--candidates rec.json``, or a
+``--sweep loss.param=v1,v2``. The report goes to stdout, the progress bar to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lossadvisor.cli import app
+from lossadvisor.cli.common import (DataArg, GroupColumnOpt, LabelSepOpt, MasksOpt, NoiseCapOpt, NoNoiseOpt,
+                                    SeedOpt, TargetOpt, TaskOpt, ThreadsOpt, TimeColumnOpt, guarded, load_options,
+                                    write_output)
+from lossadvisor.errors import ConfigError
+
+CANDIDATES = "Candidates"
+FIT = "Trial fits"
+
+
+class TrialFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+@app.command()
+@guarded
+def trial(
+    data: DataArg = None,
+    target: TargetOpt = None,
+    task: TaskOpt = None,
+    masks: MasksOpt = None,
+    time_column: TimeColumnOpt = None,
+    group_column: GroupColumnOpt = None,
+    label_separator: LabelSepOpt = "|",
+    losses: Annotated[Optional[str], typer.Option("--losses", help="Comma-separated loss names to trial (default parameters).", rich_help_panel=CANDIDATES)] = None,
+    candidates: Annotated[Optional[Path], typer.Option("--candidates", help="recommend --format json output to trial.", rich_help_panel=CANDIDATES)] = None,
+    sweep: Annotated[Optional[str], typer.Option("--sweep", help="LOSS.PARAM=V1,V2,... e.g. focal.gamma=0,0.5,1,2,5.", rich_help_panel=CANDIDATES)] = None,
+    top: Annotated[int, typer.Option("--top", help="How many recommended candidates to trial.", min=1, rich_help_panel=CANDIDATES)] = 3,
+    objective: Annotated[Optional[str], typer.Option("--objective", help="recall | precision | f1 | fbeta:B | balanced_accuracy | calibration | accuracy | mae | rmse | quantile:Q", rich_help_panel=CANDIDATES)] = None,
+    metric: Annotated[Optional[str], typer.Option("--metric", help="Metric that decides (default from the task and objective).", rich_help_panel=FIT)] = None,
+    seeds: Annotated[int, typer.Option("--seeds", help="Paired seeds per candidate.", min=1, rich_help_panel=FIT)] = 3,
+    epochs: Annotated[int, typer.Option("--epochs", help="Most epochs per fit (early stopping may end sooner).", min=1, rich_help_panel=FIT)] = 10,
+    budget: Annotated[Optional[float], typer.Option("--budget", help="Stop after about this many seconds of training.", min=0.1, rich_help_panel=FIT)] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Rows per minibatch.", min=1, rich_help_panel=FIT)] = 256,
+    patience: Annotated[int, typer.Option("--patience", help="Epochs without validation improvement before a fit stops.", min=1, rich_help_panel=FIT)] = 3,
+    device: Annotated[Device, typer.Option("--device", help="Where to train.", case_sensitive=False, rich_help_panel=FIT)] = Device.auto,
+    no_batch: Annotated[bool, typer.Option("--no-batch", help="Train one model at a time (slower; same numbers within tolerance).", rich_help_panel=FIT)] = False,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates for the confidence intervals.", min=100, rich_help_panel=FIT)] = 1000,
+    fmt: Annotated[TrialFormat, typer.Option("--format", "-f", help="Output format.")] = TrialFormat.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write learning curves and metrics to a PNG (needs matplotlib).")] = None,
+    seed: SeedOpt = 0,
+    threads: ThreadsOpt = 1,
+    no_noise: NoNoiseOpt = False,
+    noise_sample: NoiseCapOpt = 20_000,
+) -> None:
+    """Train the candidate losses and a baseline on short seeded fits, and say which one is better."""
+    from lossadvisor.trials.candidates import CandidateSpec, assemble, load_candidates_json, parse_losses, parse_sweep
+    from lossadvisor.trials.run import resolve_device
+
+    chosen = [name for name, value in (("--losses", losses), ("--candidates", candidates), ("--sweep", sweep)) if value]
+    if len(chosen) > 1:
+        raise ConfigError(f"give one of --losses, --candidates or --sweep, not {' and '.join(chosen)}")
+    if masks is not None:
+        raise ConfigError("trial fits tabular data; segmentation masks are not supported (use recommend for masks)")
+    if data is None:
+        raise ConfigError("trial needs a data file (or '-' for stdin)")
+    sweep_spec = parse_sweep(sweep) if sweep else None
+    loss_names = parse_losses(losses) if losses else None
+    from_file = load_candidates_json(candidates) if candidates else None
+    resolve_device(device.value)  # fail before loading when CUDA is asked for and absent
+    if plot is not None:
+        _check_matplotlib()
+
+    from lossadvisor.load import load_dataset
+    from lossadvisor.profiling import ProfileOptions, profile_dataset
+    from lossadvisor.trials.prepare import DataFacts
+
+    dataset = load_dataset(data, load_options(target, task, masks, time_column, group_column, label_separator))
+    if len(dataset.target) != 1:
+        raise ConfigError(f"trial takes one target column; got {len(dataset.target)} ({', '.join(dataset.target)})")
+    needs_recommend = not (loss_names or from_file or sweep_spec)
+    measure = ProfileOptions(seed=seed, threads=threads, noise=needs_recommend and not no_noise,
+                             noise_sample_cap=noise_sample, progress=False)
+    profile = profile_dataset(dataset, measure).to_dict()
+    facts = DataFacts.from_profile(profile)
+    baseline = None
+    if loss_names:
+        specs = [CandidateSpec(name) for name in loss_names]
+    elif from_file:
+        specs, baseline, order = from_file
+        if order:
+            facts = DataFacts(facts.task, facts.structure, facts.time_column, facts.group_column, facts.column_kinds, order)
+    elif not sweep_spec:
+        specs, baseline = _recommended(profile, objective, top)
+    options = _options(seeds, seed, metric, objective, no_batch, device.value, threads, bootstrap, epochs, budget,
+                       batch_size, patience)
+    report = _run(dataset, facts, sweep_spec, None if sweep_spec else assemble(specs, baseline, facts.task), options, epochs, seeds)
+    from lossadvisor.report import trial_render as render
+
+    if plot is not None:
+        render.render_plot(report, plot)
+    renderer = {"json": render.render_json, "markdown": render.render_markdown, "text": render.render_text}[fmt.value]
+    write_output(renderer(report), output)
+
+
+def _check_matplotlib() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ConfigError("--plot needs matplotlib, which is not installed: pip install 'lossadvisor[plot]'") from None
+
+
+def _recommended(profile: dict, objective: str | None, top: int):
+    from lossadvisor.engine import recommend
+    from lossadvisor.objectives import Objectives
+    from lossadvisor.trials.candidates import CandidateSpec
+
+    rec = recommend(profile, Objectives.parse(objective))
+    specs = [CandidateSpec(c.loss, dict(c.params)) for c in rec.top(top)]
+    return specs, CandidateSpec(rec.baseline.loss, dict(rec.baseline.params), True)
+
+
+def _options(seeds, seed, metric, objective, no_batch, device, threads, bootstrap, epochs, budget, batch_size, patience):
+    from lossadvisor.trials.run import TrialOptions
+    from lossadvisor.trials.train import TrainConfig
+
+    train = TrainConfig(batch_size=batch_size, epochs=epochs, budget_s=budget, patience=patience)
+    return TrialOptions(seeds=seeds, seed=seed, metric=metric, objective=objective, batched=not no_batch,
+                        device=device, threads=threads, bootstrap=bootstrap, train=train)
+
+
+def _run(dataset, facts, sweep_spec, specs, options, epochs: int, seeds: int):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.console import Console
+
+    from lossadvisor.trials.run import run_sweep, run_trials
+
+    n_specs = len(sweep_spec.values) + 1 if sweep_spec else len(specs)
+    total = epochs * (1 if options.batched else n_specs * seeds)
+    console = Console(file=sys.stderr)
+    with Progress(TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total} epochs"),
+                  TimeElapsedColumn(), console=console, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task_id = bar.add_task("trial", total=None if options.train.budget_s else total)
+        tick = lambda _epoch: bar.advance(task_id)  # noqa: E731
+        target = dataset.target[0]
+        if sweep_spec:
+            return run_sweep(dataset.frame, target, facts, sweep_spec, options, on_epoch=tick)
+        return run_trials(dataset.frame, target, facts, specs, options, on_epoch=tick)
