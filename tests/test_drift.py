@@ -149,3 +149,19 @@ def test_target_shift_on_a_shifted_regression_sample():
     assert shift.method == "sample"
     assert shift.ks_statistic > 0.2
     assert shift.current_median > shift.baseline_median
+
+
+def test_class_mix_falls_back_to_counts_when_proportions_are_absent():
+    base = {"classes": {"counts": {"a": 50, "b": 50}}}
+    now = {"classes": {"counts": {"a": 25, "b": 75}}}
+    expected = 0.25 * math.log(2) + 0.25 * math.log(1.5)
+    assert compare_profiles(base, now).psi == pytest.approx(expected)
+    assert compare_profiles(base, {"classes": None}).psi is None
+
+
+def test_integer_labels_match_their_json_string_keys():
+    in_memory = {"classes": {"counts": {0: 90, 1: 10}, "proportions": {0: 0.9, 1: 0.1}}}
+    from_json = {"classes": {"counts": {"0": 90, "1": 10}, "proportions": {"0": 0.9, "1": 0.1}}}
+    drift = compare_profiles(from_json, in_memory)
+    assert drift.psi == pytest.approx(0.0, abs=1e-12)
+    assert drift.new_classes == () and drift.vanished_classes == ()

@@ -175,9 +175,10 @@ def compare_profiles(baseline: Mapping[str, Any], current: Mapping[str, Any]) ->
     """All drift measurements between a baseline profile dict and the current one."""
     base_classes, now_classes = baseline.get("classes"), current.get("classes")
     psi = js = new = vanished = None
-    if base_classes and now_classes:
-        psi = population_stability_index(base_classes["proportions"], now_classes["proportions"])
-        js = jensen_shannon_distance(base_classes["proportions"], now_classes["proportions"])
+    if base_classes and now_classes and base_classes.get("counts") and now_classes.get("counts"):
+        before, now = _proportions(base_classes), _proportions(now_classes)
+        psi = population_stability_index(before, now)
+        js = jensen_shannon_distance(before, now)
         new, vanished = class_changes(base_classes["counts"], now_classes["counts"])
     noise_before, noise_now = noise_rate(baseline), noise_rate(current)
     change = noise_now - noise_before if noise_before is not None and noise_now is not None else None
@@ -195,6 +196,13 @@ def compare_profiles(baseline: Mapping[str, Any], current: Mapping[str, Any]) ->
             (current.get("overview") or {}).get("column_kinds") or {},
         ),
     )
+
+
+def _proportions(classes: Mapping[str, Any]) -> dict[str, float]:
+    """The class proportions, or the counts' shares when a profile lacks them."""
+    if classes.get("proportions"):
+        return {str(k): float(v) for k, v in classes["proportions"].items()}
+    return {str(k): float(v) for k, v in classes["counts"].items()}  # normalised by the measures
 
 
 def _float_or_none(value: Any) -> float | None:
