@@ -432,7 +432,13 @@ def check_gradient_scale(loss, maker: InputMaker) -> DoctorCheck:
     return DoctorCheck(name, True, "warning", detail)
 
 
-CHECKS = (check_gradients, check_extremes, check_minimum, check_batch_invariance, check_gradient_scale)
+CHECKS = {
+    check_gradients: "gradient check (float64, finite differences)",
+    check_extremes: "finite at extreme inputs (float32, bfloat16)",
+    check_minimum: "smallest at a perfect prediction",
+    check_batch_invariance: "invariant to batch size ('mean')",
+    check_gradient_scale: "gradient scale vs a standard loss",
+}
 
 
 def run_doctor(loss: Callable, inputs: str = "class_logits", target: str = "loss", seed: int = 0) -> DoctorReport:
@@ -451,12 +457,11 @@ def run_doctor(loss: Callable, inputs: str = "class_logits", target: str = "loss
     if not isinstance(probe, torch.Tensor):
         raise DoctorCallError(f"{target} returned {type(probe).__name__}, not a tensor")
     checks = []
-    for check in CHECKS:
+    for check, name in CHECKS.items():
         try:
             checks.append(check(loss, maker))
         except Exception as exc:
-            checks.append(DoctorCheck(check.__name__.removeprefix("check_").replace("_", " "), False, "error",
-                                      f"{type(exc).__name__}: {exc}"))
+            checks.append(DoctorCheck(name, False, "error", f"{type(exc).__name__}: {exc}"))
     return DoctorReport(target, kind, checks)
 
 
