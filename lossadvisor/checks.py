@@ -112,32 +112,45 @@ class CheckSpec:
     drift: bool = False
 
 
-def number(value: float) -> str:
-    """A number as people read it in a message: 20, 52.3, 0.125."""
+def number(value: float, digits: int = 4) -> str:
+    """A number as people read it in a message: 20, 52.0, 0.125."""
     if isinstance(value, bool) or value is None:
         return str(value)
-    if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value)) if isinstance(value, int) else f"{value:.1f}"
-    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.1f}"
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{value:.1f}"
+    return f"{value:.{digits}g}" if abs(value) < 10**digits else f"{value:.1f}"
 
 
-def percent(fraction: float) -> str:
+def percent(fraction: float, digits: int = 3) -> str:
     """A fraction as a percentage: 0.004 → 0.4%, 0.2 → 20%."""
-    return f"{100 * fraction:.3g}%"
+    return f"{100 * fraction:.{digits}g}%"
 
 
-def check_max(observed: float, limit: float, what: str, show: Callable[[float], str] = number) -> Outcome:
+def _shown(observed: float, limit: float, show: Callable[..., str]) -> tuple[str, str]:
+    """Both values, with more digits when rounding would make a crossed limit look equal to it."""
+    for digits in (None, 8, 15):
+        pair = (show(observed), show(limit)) if digits is None else (show(observed, digits), show(limit, digits))
+        if pair[0] != pair[1] or observed == limit:
+            return pair
+    return pair
+
+
+def check_max(observed: float, limit: float, what: str, show: Callable[..., str] = number) -> Outcome:
     """Pass unless observed > limit; the message names both values."""
+    seen, allowed = _shown(observed, limit, show)
     if observed > limit:
-        return Outcome(FAILED, f"{what} {show(observed)} exceeds the maximum {show(limit)}", observed, limit)
-    return Outcome(PASSED, f"{what} {show(observed)} is within the maximum {show(limit)}", observed, limit)
+        return Outcome(FAILED, f"{what} {seen} exceeds the maximum {allowed}", observed, limit)
+    return Outcome(PASSED, f"{what} {seen} is within the maximum {allowed}", observed, limit)
 
 
 def check_min(observed: float, limit: float, what: str) -> Outcome:
     """Pass unless observed < limit; the message names both values."""
+    seen, allowed = _shown(observed, limit, number)
     if observed < limit:
-        return Outcome(FAILED, f"{what} {number(observed)} is below the minimum {number(limit)}", observed, limit)
-    return Outcome(PASSED, f"{what} {number(observed)} meets the minimum {number(limit)}", observed, limit)
+        return Outcome(FAILED, f"{what} {seen} is below the minimum {allowed}", observed, limit)
+    return Outcome(PASSED, f"{what} {seen} meets the minimum {allowed}", observed, limit)
 
 
 def check_count(observed: int, limit: int, noun: str) -> Outcome:

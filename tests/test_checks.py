@@ -278,3 +278,12 @@ def test_json_report_writes_an_infinite_value_as_a_string():
     report = json.loads(render_json(check_profile(profile, Thresholds())))
     imbalance = next(f for f in report["findings"] if f["id"] == "IMB-001")
     assert imbalance["observed"] == "inf" and imbalance["status"] == "failed"
+
+
+def test_a_value_just_past_the_limit_is_shown_with_enough_digits_to_differ():
+    profile = binary_profile()
+    profile["overview"]["duplicate_fraction"] = 0.0500004
+    profile["classes"]["imbalance_ratio"] = 20.00001
+    findings = run_checks(profile, Thresholds(max_duplicates=0.05, max_imbalance=20))
+    assert finding(findings, "DUP-001").message == "duplicate-row fraction 5.00004% exceeds the maximum 5%"
+    assert finding(findings, "IMB-001").message.startswith("imbalance ratio 20.00001 exceeds the maximum 20")
