@@ -148,9 +148,22 @@ def evaluate(rules: RuleSet, facts: Mapping[str, Any], objectives: Objectives) -
         fired.append(rule.id)
     ranked = _rank(_apply_adjustments(_merge(proposals), adjusts))
     counts = facts.get("classes.counts") or {}
+    notes.extend(_positive_class_note(task, counts))
     return Recommendation(task=task, objectives=objectives, candidates=ranked, baseline=_baseline(task, ranked),
                           class_order=tuple(str(k) for k in counts), notes=tuple(notes), fired=tuple(fired),
                           facts=facts)
+
+
+def _positive_class_note(task: str, counts: Mapping[str, Any]) -> list[str]:
+    """Binary losses treat the last class in class order as positive; say so when that is the majority."""
+    if task != "binary" or len(counts) != 2:
+        return []
+    (neg, n_neg), (pos, n_pos) = counts.items()
+    if n_pos <= n_neg:
+        return []
+    return [f"binary losses take '{pos}' (last in class order) as the positive class, and it is the majority "
+            f"({n_pos} vs {n_neg} rows): pos_weight < 1 down-weights it, which is the same correction as "
+            f"up-weighting '{neg}'; encode '{neg}' as 1 if you want it to be the positive class"]
 
 
 def configure(rule: Rule, facts: Mapping[str, Any], objective: str | None) -> tuple[Candidate | None, str]:

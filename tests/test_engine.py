@@ -158,10 +158,17 @@ def test_costs_are_not_multiplied_with_imbalance_weights() -> None:
 
 
 def test_same_loss_and_params_from_two_rules_merge() -> None:
-    p = profile("regression", target_stats={"outlier_fraction": 0.05, "mad": 1.0})
+    p = profile("regression", target_stats={"kurtosis": 50.0, "mad": 1.0})
     rec = recommend(p, Objectives.parse("mae"), rules=RULES)
     mae = [c for c in rec.candidates if c.loss == "mae"]
-    assert len(mae) == 1 and {"OUT-002", "REG-001"} <= set(mae[0].rules)
+    assert len(mae) == 1 and {"OUT-003", "REG-001"} <= set(mae[0].rules)
+
+
+def test_gross_target_errors_put_the_median_loss_first() -> None:
+    p = profile("regression", target_stats={"outlier_fraction": 0.05, "mad": 1.0, "kurtosis": 30.0})
+    rec = recommend(p, rules=RULES)
+    assert rec.candidates[0].loss == "quantile" and rec.candidates[0].params == {"tau": 0.5}
+    assert "huber" in [c.loss for c in rec.candidates[:3]]
 
 
 def test_fast_budget_demotes_slow_losses() -> None:

@@ -175,3 +175,39 @@ def test_docs_rules_md_is_generated_from_the_rule_files() -> None:
 
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == render_docs(), \
         "docs/rules.md is stale: run `lossadvisor rules docs -o docs/rules.md`"
+
+
+SAMPLES = [  # file, target, extra args, losses allowed in the top 2 (issue #4's acceptance families)
+    ("clean_balanced.csv", "label", ["--no-noise"], {"cross_entropy"}),
+    ("imbalanced_binary.csv", "label", ["--no-noise"], {"weighted_bce", "class_balanced", "focal", "logit_adjusted"}),
+    ("noisy_multiclass.csv", "label", [], {"gce", "sce", "nce_rce", "bootstrap"}),
+    ("heavy_tail_regression.csv", "target", ["--no-noise"], {"huber", "quantile", "log_cosh", "mae", "mse"}),
+    ("counts.csv", "visits", ["--no-noise"], {"poisson", "tweedie"}),
+    ("multilabel.csv", "labels", ["--no-noise"], {"bce", "weighted_bce", "asymmetric_multilabel"}),
+    ("timeseries.csv", "demand", ["--no-noise"], {"mse", "huber", "quantile", "poisson", "tweedie"}),
+]
+
+
+@pytest.mark.parametrize("name, target, extra, allowed", SAMPLES, ids=[s[0] for s in SAMPLES])
+def test_every_sample_file_gets_the_family_its_condition_calls_for(runner, name, target, extra, allowed) -> None:
+    path = ROOT / "sample_data" / name
+    if not path.exists():
+        pytest.skip(f"{path} not generated")
+    result = runner.invoke(app, ["recommend", str(path), "--target", target, "--format", "json", *extra])
+    assert result.exit_code == 0, result.output
+    top2 = [c["loss"] for c in json.loads(result.stdout)["candidates"][:2]]
+    assert top2 and top2[0] in allowed, top2
+    if name == "clean_balanced.csv":
+        assert top2[0] == "cross_entropy"
+    if name == "heavy_tail_regression.csv":
+        assert {"huber", "quantile", "log_cosh"} & set(top2), top2
+
+
+def test_the_sample_masks_get_an_overlap_loss(runner) -> None:
+    masks = ROOT / "sample_data" / "masks"
+    if not masks.exists():
+        pytest.skip("sample masks not generated")
+    result = runner.invoke(app, ["recommend", "--masks", str(masks), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    top2 = [c["loss"] for c in json.loads(result.stdout)["candidates"][:2]]
+    assert set(top2) <= {"dice_ce", "tversky", "focal_tversky", "dice_focal"}
