@@ -57,7 +57,9 @@ def check_loss(name: str, task: str) -> None:
     from lossadvisor.loss_specs import get_card
 
     card = get_card(name)  # raises UnknownLossError (with a did-you-mean) for unknown names
-    if task not in card.tasks:
+    # A count is also a numeric target: MSE or MAE against Poisson on counts is a fair question.
+    accepted = (task, "regression") if task == "count" else (task,)
+    if not set(accepted) & set(card.tasks):
         raise LossAdvisorError(f"loss '{name}' does not apply to a {task} target (it is for {', '.join(card.tasks)})")
 
 
