@@ -98,18 +98,20 @@ class Recommendation:
 
 
 def recommend(data: Any, objectives: Objectives | None = None, rules: RuleSet | None = None,
-              facts: Mapping[str, Any] | None = None, target: str | None = None) -> Recommendation:
+              facts: Mapping[str, Any] | None = None, target: str | None = None,
+              profile_options: Mapping[str, Any] | None = None) -> Recommendation:
     """Rank configured losses for a Profile, a profile dict, or a DataFrame (profiled with ``target``).
 
-    ``facts`` add or replace named facts (the CLI's ``--imbalance-ratio`` and friends).
+    ``facts`` add or replace named facts (the CLI's ``--imbalance-ratio`` and friends);
+    ``profile_options`` go to ProfileOptions when a DataFrame is profiled (e.g. ``{"noise": False}``).
     """
-    profile = _as_profile_dict(data, target)
+    profile = _as_profile_dict(data, target, profile_options or {})
     merged = profile_facts(profile)
     merged.update({k: v for k, v in (facts or {}).items() if v is not None})
     return evaluate(rules if rules is not None else load_rules(), merged, objectives or Objectives())
 
 
-def _as_profile_dict(data: Any, target: str | None) -> dict:
+def _as_profile_dict(data: Any, target: str | None, options: Mapping[str, Any]) -> dict:
     if isinstance(data, Mapping):
         return dict(data)
     if hasattr(data, "to_dict") and hasattr(data, "task"):
@@ -117,7 +119,7 @@ def _as_profile_dict(data: Any, target: str | None) -> dict:
     if type(data).__name__ == "DataFrame":
         from lossadvisor.profiling import profile_table
 
-        return profile_table(data, target=target).to_dict()
+        return profile_table(data, target=target, **options).to_dict()
     raise ConfigError(f"recommend() takes a Profile, a profile dict or a DataFrame, got {type(data).__name__}")
 
 

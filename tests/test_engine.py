@@ -219,3 +219,12 @@ def test_json_contract_has_the_agreed_keys() -> None:
     assert len(data["candidates"]) == 2
     for cand in data["candidates"] + [data["baseline"]]:
         assert {"loss", "params", "param_sources", "score", "rules", "rationale", "source", "caveats"} <= set(cand)
+
+
+def test_recommend_takes_a_dataframe_and_profiles_it() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"x": [i % 13 for i in range(400)], "y": [1 if i % 20 == 0 else 0 for i in range(400)]})
+    rec = recommend(frame, target="y", rules=RULES, profile_options={"noise": False})
+    assert rec.task == "binary" and rec.class_order == ("0", "1")
+    assert rec.candidates[0].loss == "weighted_bce"
+    assert rec.candidates[0].params["pos_weight"] == pytest.approx((380 / 20) ** 0.5, rel=1e-4)
