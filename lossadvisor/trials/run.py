@@ -141,7 +141,7 @@ def fill_data_params(spec: CandidateSpec, prepared: PreparedData) -> CandidateSp
     return replace(spec, params={**dict(spec.params), **missing}) if missing else spec
 
 
-def _tensors(prepared: PreparedData, device: str, forms: set[str]) -> TrainTensors:
+def to_tensors(prepared: PreparedData, device: str, forms: set[str]) -> TrainTensors:
     import torch
 
     split, x = prepared.split, torch.as_tensor(prepared.features.values)
@@ -166,7 +166,7 @@ def _tensors(prepared: PreparedData, device: str, forms: set[str]) -> TrainTenso
     )
 
 
-def _members(specs: Sequence[CandidateSpec], prepared: PreparedData, seeds: Sequence[int], device: str,
+def build_members(specs: Sequence[CandidateSpec], prepared: PreparedData, seeds: Sequence[int], device: str,
              factory: LossFactory) -> list[Member]:
     from lossadvisor.loss_specs import get_card
     from lossadvisor.trials.heads import scale_params
@@ -284,8 +284,8 @@ def run_trials(
         specs = [fill_data_params(s, prepared) for s in candidates]
         scorer = Scorer(prepared, M.report_metrics(facts.task, primary), _pinball_tau(specs, options.objective))
         seeds = [options.seed + i for i in range(options.seeds)]
-        members = _members(specs, prepared, seeds, device, loss_factory or build_loss_module)
-        tensors = _tensors(prepared, device, {m.form for m in members})
+        members = build_members(specs, prepared, seeds, device, loss_factory or build_loss_module)
+        tensors = to_tensors(prepared, device, {m.form for m in members})
         n_out = prepared.n_classes if prepared.task in ("binary", "multiclass") else 2
         sizes = [tensors.x_train.shape[1], *options.train.hidden, n_out]
         traces, outcome = _train(members, tensors, scorer, options, sizes, on_epoch)

@@ -1,0 +1,140 @@
+"""`lossadvisor trial` on the command line: outputs, and one test per error path."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from lossadvisor.cli import app
+
+FAST = ["--seeds", "2", "--epochs", "2", "--bootstrap", "100", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def binary_csv(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    frame = pd.DataFrame(x, columns=["a", "b", "c"])
+    frame["y"] = (x[:, 0] + 0.3 * rng.normal(size=300) > 0.7).astype(int)
+    path = tmp_path_factory.mktemp("trial") / "binary.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def _error(result) -> str:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def test_json_report_is_versioned_with_baseline_first(binary_csv):
+    result = _run("trial", binary_csv, "--target", "y", "--losses", "focal,gce", "--format", "json", *FAST)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["schema_version"] == "1.0" and data["metric"] == "pr_auc"
+    assert [c["label"] for c in data["candidates"]] == ["cross_entropy", "focal", "gce"]
+    assert data["candidates"][0]["baseline"] and data["candidates"][0]["vs_baseline"] is None
+    verdict = data["candidates"][1]["vs_baseline"]["verdict"]
+    assert verdict in ("better", "worse", "no significant difference")
+    assert len(data["candidates"][1]["per_seed"]) == 2
+
+
+def test_markdown_and_text_reports(binary_csv, tmp_path):
+    md = _run("trial", binary_csv, "--target", "y", "--losses", "focal", "--format", "markdown", *FAST)
+    assert md.exit_code == 0 and "| `focal`" in md.stdout and "vs baseline" in md.stdout
+    out = tmp_path / "report.txt"
+    text = _run("trial", binary_csv, "--target", "y", "--losses", "focal", "-o", out, *FAST)
+    assert text.exit_code == 0 and "pr_auc" in out.read_text()
+
+
+def test_candidates_file_from_recommend(binary_csv, tmp_path):
+    rec = {"candidates": [{"loss": "focal", "params": {"gamma": 1.0}}],
+           "baseline": {"loss": "cross_entropy", "params": {}}, "class_order": ["0", "1"]}
+    path = tmp_path / "rec.json"
+    path.write_text(json.dumps(rec))
+    result = _run("trial", binary_csv, "--target", "y", "--candidates", path, "--format", "json", *FAST)
+    assert result.exit_code == 0, result.output
+    assert [c["label"] for c in json.loads(result.stdout)["candidates"]] == ["cross_entropy", "focal(gamma=1)"]
+
+
+def test_default_candidates_come_from_recommend(binary_csv):
+    result = _run("trial", binary_csv, "--target", "y", "--no-noise", "--top", "1", "--format", "json", *FAST)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["candidates"][0]["baseline"] and 1 <= len(data["candidates"]) <= 2
+
+
+def test_sweep_on_the_command_line(binary_csv):
+    result = _run("trial", binary_csv, "--target", "y", "--sweep", "focal.gamma=0,2", "--format", "json", *FAST)
+    assert result.exit_code == 0, result.output
+    sweep = json.loads(result.stdout)["sweep"]
+    assert sweep["param"] == "gamma" and sweep["values"] == [0.0, 2.0]
+
+
+def test_plot_writes_a_png(binary_csv, tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "curves.png"
+    result = _run("trial", binary_csv, "--target", "y", "--losses", "focal", "--plot", png, *FAST)
+    assert result.exit_code == 0, result.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--losses", "focla"], "focla"),
+    (["--losses", "mse"], "does not apply to a binary"),
+    (["--sweep", "focal.gamma"], "bad --sweep"),
+    (["--sweep", "focal=1,2"], "bad --sweep"),
+    (["--sweep", "focal.gama=1,2"], "no parameter 'gama'"),
+    (["--losses", "focal", "--sweep", "focal.gamma=1"], "not --losses and --sweep"),
+    (["--candidates", "missing.json"], "not found"),
+    (["--losses", "focal", "--metric", "rmse"], "does not apply to a binary"),
+    (["--losses", "focal", "--metric", "nope"], "unknown metric"),
+    (["--losses", "focal", "--objective", "nonsense"], "unknown objective"),
+    (["--losses", ","], "at least one loss"),
+])
+def test_error_paths(binary_csv, args, message):
+    assert message in _error(_run("trial", binary_csv, "--target", "y", *args, *FAST))
+
+
+def test_malformed_candidates_file(binary_csv, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"candidates": [{"params": {}}]}')
+    assert "needs a 'loss'" in _error(_run("trial", binary_csv, "--target", "y", "--candidates", bad, *FAST))
+    bad.write_text("{not json")
+    assert "cannot read candidates" in _error(_run("trial", binary_csv, "--target", "y", "--candidates", bad, *FAST))
+
+
+def test_cuda_requested_without_cuda(binary_csv):
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is present here")
+    args = ["trial", binary_csv, "--target", "y", "--losses", "focal", "--seeds", "1", "--device", "cuda"]
+    assert "CUDA is not available" in _error(_run(*args))
+
+
+def test_missing_file_and_missing_target(binary_csv, tmp_path):
+    assert "not found" in _error(_run("trial", tmp_path / "nope.csv", "--target", "y", *FAST))
+    assert "not found" in _error(_run("trial", binary_csv, "--target", "zz", "--losses", "focal", *FAST))
+
+
+def test_plot_without_matplotlib_is_a_clear_error(binary_csv, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    line = _error(_run("trial", binary_csv, "--target", "y", "--losses", "focal", "--plot", tmp_path / "p.png", *FAST))
+    assert "matplotlib" in line
+
+
+def test_too_few_rows(tmp_path):
+    path = tmp_path / "tiny.csv"
+    pd.DataFrame({"a": range(12), "y": [0, 1] * 6}).to_csv(path, index=False)
+    assert "at least 30 rows" in _error(_run("trial", path, "--target", "y", "--losses", "focal", *FAST))
