@@ -40,6 +40,7 @@ class LoadOptions:
     time_column: str | None = None
     group_column: str | None = None
     label_separator: str = "|"
+    positive_class: str | None = None
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:

@@ -126,3 +126,10 @@ def test_nonfinite_features_tiny_classes_and_high_cardinality_are_warnings(runne
     codes = {w["code"] for w in json.loads(result.stdout)["warnings"]}
     assert {"NONFINITE_FEATURES", "TINY_CLASS", "HIGH_CARDINALITY"} <= codes
     assert path.read_bytes() == before
+
+
+def test_positive_class_option_reaches_the_profile(runner, binary_csv):
+    data = _json(runner, str(binary_csv), "--no-noise", "--positive-class", "0")
+    assert data["classes"]["positive"] == "0" and list(data["classes"]["counts"]) == ["1", "0"]
+    result = runner.invoke(app, ["profile", str(binary_csv), "--no-noise", "--positive-class", "7"])
+    assert result.exit_code == 2 and "is not a label" in result.stderr

@@ -156,3 +156,18 @@ def test_feature_outliers_flag_planted_rows():
     outliers = feature_outliers(frame, {"a": "numeric", "b": "numeric"})
     assert 0.02 <= outliers.fraction <= 0.03
     assert next(iter(outliers.worst_columns)) == "a"
+
+
+def test_binary_positive_class_goes_last_in_class_order():
+    assert list(class_balance(pd.Series(["ok"] * 9 + ["fraud"])).counts) == ["ok", "fraud"]  # minority
+    assert class_balance(pd.Series(["no"] * 2 + ["yes"] * 8)).positive == "yes"               # reads as positive
+    assert class_balance(pd.Series([1] * 9 + [0])).positive == "1"
+    assert class_balance(pd.Series(["ok"] * 9 + ["fraud"]), positive="ok").positive == "ok"   # asked for
+    assert class_balance(pd.Series(["a", "b", "c"])).positive is None
+
+
+def test_unknown_positive_class_is_a_load_error():
+    from lossadvisor.errors import LoadError
+
+    with pytest.raises(LoadError, match="labels are: fraud, ok"):
+        class_balance(pd.Series(["ok", "fraud"]), positive="spam")

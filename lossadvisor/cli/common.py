@@ -62,6 +62,11 @@ LabelSepOpt = Annotated[
     str,
     typer.Option("--label-separator", help="Separator inside a multilabel column (e.g. 'a|b').", rich_help_panel=DATA_PANEL),
 ]
+PositiveClassOpt = Annotated[
+    Optional[str],
+    typer.Option("--positive-class", help="Binary target: the positive class (default: 1/true/yes, else the minority).",
+                 rich_help_panel=DATA_PANEL),
+]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for every random choice.")]
 ThreadsOpt = Annotated[
     int,
@@ -83,6 +88,7 @@ def load_options(
     time_column: str | None,
     group_column: str | None,
     label_separator: str,
+    positive_class: str | None = None,
 ):
     """The shared data options as one LoadOptions."""
     from lossadvisor.load import LoadOptions, parse_target
@@ -94,6 +100,7 @@ def load_options(
         time_column=time_column,
         group_column=group_column,
         label_separator=label_separator,
+        positive_class=positive_class,
     )
 
 

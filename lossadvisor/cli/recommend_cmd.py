@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional, Tuple
 import typer
 
 from lossadvisor.cli import app
-from lossadvisor.cli.common import (DataArg, GroupColumnOpt, LabelSepOpt, MasksOpt, NoiseCapOpt, NoNoiseOpt,
+from lossadvisor.cli.common import (DataArg, GroupColumnOpt, LabelSepOpt, MasksOpt, NoiseCapOpt, NoNoiseOpt, PositiveClassOpt,
                                     SeedOpt, TargetOpt, TaskOpt, ThreadsOpt, TimeColumnOpt, guarded, write_output)
 from lossadvisor.errors import ConfigError
 
@@ -42,6 +42,7 @@ def recommend(
     time_column: TimeColumnOpt = None,
     group_column: GroupColumnOpt = None,
     label_separator: LabelSepOpt = "|",
+    positive_class: PositiveClassOpt = None,
     profile: Annotated[Optional[Path], typer.Option("--profile", help="A saved profile (profile --format json).")] = None,
     objective: Annotated[Optional[str], typer.Option(
         "--objective", help="recall | precision | f1 | fbeta:B | balanced_accuracy | calibration | accuracy | "
@@ -94,7 +95,7 @@ def recommend(
         from lossadvisor.cli.profile_cmd import build_profile
 
         profile_dict = build_profile(data, target, task, masks, time_column, group_column, label_separator, seed,
-                                     threads, no_noise, noise_sample)
+                                     threads, no_noise, noise_sample, positive_class)
     else:
         if task is None:
             raise ConfigError("give a data file, --profile, or --task for the no-data form")

@@ -87,11 +87,12 @@ class Profile:
 
 def profile_table(data: pd.DataFrame | str | Path, target: str | tuple[str, ...] | None = None,
                   task: str | None = None, masks: str | Path | None = None, time_column: str | None = None,
-                  group_column: str | None = None, label_separator: str = "|", **options) -> Profile:
+                  group_column: str | None = None, label_separator: str = "|", positive_class: str | None = None,
+                  **options) -> Profile:
     """Profile a DataFrame or a file (the Python API); keyword `options` go to ProfileOptions."""
     names = parse_target(target) if isinstance(target, str) else tuple(target or ())
     load = LoadOptions(target=names, task=task, masks=Path(masks) if masks else None, time_column=time_column,
-                       group_column=group_column, label_separator=label_separator)
+                       group_column=group_column, label_separator=label_separator, positive_class=positive_class)
     dataset = dataset_from_frame(data, load) if isinstance(data, pd.DataFrame) else load_dataset(data, load)
     return profile_dataset(dataset, ProfileOptions(**options))
 
@@ -114,7 +115,7 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
     structure = profile_structure(frame, kinds, target, load.time_column, load.group_column, bool(dataset.mask_files))
     classes = noise = stats = None
     if task in CLASSIFICATION:
-        classes = class_balance(frame[target[0]])
+        classes = class_balance(frame[target[0]], load.positive_class)
         if options.noise:
             noise = _estimate_noise(features, frame[target[0]], kinds, options)
     elif task == "multilabel":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ class ClassBalance:
     below_10_rows: tuple[str, ...]
     effective_numbers: dict[str, float]
     label_cardinality: float | None = None  # mean labels per row (multilabel only)
+    positive: str | None = None             # binary only: the positive class, last in class order
 
     @property
     def total(self) -> int:
@@ -52,6 +53,8 @@ class ClassBalance:
             "effective_number_beta": EFFECTIVE_NUMBER_BETA,
             "effective_numbers": {k: round(v, 4) for k, v in self.effective_numbers.items()},
         }
+        if self.positive is not None:
+            data["positive"] = self.positive
         if self.label_cardinality is not None:
             data["label_cardinality"] = round(self.label_cardinality, 4)
         return data
@@ -74,13 +77,40 @@ def normalized_entropy(counts: list[int]) -> float:
     return entropy / math.log(len(counts))
 
 
-def class_order(labels: pd.Series) -> list:
-    """Distinct labels in sorted order (numeric order for numbers); the class index order used everywhere."""
+POSITIVE_NAMES = ("1", "true", "yes", "y", "positive", "pos")
+
+
+def class_order(labels: pd.Series, positive: str | None = None) -> list:
+    """Distinct labels in sorted order (numeric order for numbers); the class index order used everywhere.
+
+    For a binary target the positive class goes last (index 1, the '1' of a sigmoid output): the one
+    named by `positive`, else a label that reads as positive (1, True, yes, ...), else the minority class.
+    """
     values = pd.unique(labels.dropna())
     try:
-        return sorted(values)
+        order = sorted(values)
     except TypeError:
-        return sorted(values, key=str)
+        order = sorted(values, key=str)
+    if len(order) != 2:
+        return order
+    chosen = positive_class(labels, order, positive)
+    return [v for v in order if v is not chosen and v != chosen] + [chosen]
+
+
+def positive_class(labels: pd.Series, order: list, requested: str | None = None):
+    """The positive label of a binary target (see class_order)."""
+    names = [_label(v) for v in order]
+    if requested is not None:
+        if requested not in names:
+            from lossadvisor.errors import LoadError
+
+            raise LoadError(f"--positive-class '{requested}' is not a label; labels are: {', '.join(names)}")
+        return order[names.index(requested)]
+    for value, name in zip(order, names):
+        if name.lower() in POSITIVE_NAMES:
+            return value
+    tally = labels.value_counts()
+    return min(order, key=lambda v: (tally[v], names[order.index(v)]))
 
 
 def balance_from_counts(counts: dict[str, int], label_cardinality: float | None = None,
@@ -99,12 +129,15 @@ def balance_from_counts(counts: dict[str, int], label_cardinality: float | None 
     )
 
 
-def class_balance(labels: pd.Series) -> ClassBalance:
-    """Balance of a single-label target (missing labels are left out)."""
-    order = class_order(labels)
+def class_balance(labels: pd.Series, positive: str | None = None) -> ClassBalance:
+    """Balance of a single-label target (missing labels are left out); counts are in class order."""
+    order = class_order(labels, positive)
     tally = labels.value_counts(dropna=True)
     counts = {_label(v): int(tally[v]) for v in order}
-    return balance_from_counts(counts)
+    balance = balance_from_counts(counts)
+    if len(order) == 2:
+        return replace(balance, positive=_label(order[-1]))
+    return balance
 
 
 def multilabel_indicators(frame: pd.DataFrame, target: tuple[str, ...], separator: str) -> pd.DataFrame:
