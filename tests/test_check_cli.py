@@ -221,3 +221,39 @@ def test_github_annotation_escapes_properties_and_message():
     assert render_github(relaxed).startswith("::warning file=x.csv,")
     case = ET.fromstring(render_junit(relaxed)).find("testsuite/testcase")
     assert case.find("failure") is None and case.find("system-out").text.startswith("warning (not failing")
+
+
+def write_separable(path: Path, flip: float, seed: int = 0) -> Path:
+    """Two well-separated classes with a `flip` fraction of labels swapped at random."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, 600)
+    x = rng.normal(size=(600, 3)) + 4.0 * y[:, None]
+    flipped = np.where(rng.random(600) < flip, 1 - y, y)
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "label": flipped}).to_csv(path, index=False)
+    return path
+
+
+def test_noise_check_runs_the_estimate_and_drift_sees_the_rise(runner, tmp_path):
+    clean = write_separable(tmp_path / "clean.csv", flip=0.0)
+    noisy = write_separable(tmp_path / "noisy.csv", flip=0.2)
+    saved = runner.invoke(app, ["profile", str(clean), "--format", "json", "-o", "base.json"])
+    assert saved.exit_code == 0, saved.output
+    result = runner.invoke(app, ["check", str(noisy), "--baseline", "base.json", "--max-noise", "0.1", "-f", "json"])
+    by_id = {f["id"]: f for f in json.loads(result.stdout)["findings"]}
+    assert result.exit_code == 1
+    assert by_id["NOISE-001"]["status"] == "failed" and by_id["NOISE-001"]["observed"] > 0.1
+    assert by_id["DRF-005"]["status"] == "failed" and by_id["DRF-005"]["observed"] > 0.05
+    passing = runner.invoke(app, ["check", str(clean), "--max-noise", "0.1", "-f", "json"])
+    noise = {f["id"]: f for f in json.loads(passing.stdout)["findings"]}["NOISE-001"]
+    assert passing.exit_code == 0 and noise["status"] == "passed" and noise["observed"] <= 0.1
+
+
+def test_noise_is_not_estimated_when_no_enabled_check_reads_it(runner, table, monkeypatch):
+    import lossadvisor.profiling.noise as noise
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the noise estimate ran")
+
+    monkeypatch.setattr(noise, "estimate_label_noise", refuse)
+    result = runner.invoke(app, ["check", str(table), "--disable", "NOISE-001"])
+    assert result.exit_code == 0, result.output
