@@ -20,3 +20,16 @@ def test_help_does_not_import_torch_or_sklearn():
             "print(','.join(heavy))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_every_data_command_takes_the_same_data_options():
+    import typer.main
+
+    from lossadvisor.cli import app
+    from lossadvisor.cli.common import DATA_OPTIONS
+
+    group = typer.main.get_command(app)
+    expected = {name for name, _, _ in DATA_OPTIONS}
+    for name in ("profile", "recommend", "trial", "check"):
+        params = {p.name for p in group.commands[name].params}
+        assert expected <= params, (name, expected - params)

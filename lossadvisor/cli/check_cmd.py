@@ -10,8 +10,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from lossadvisor.cli import app
-from lossadvisor.cli.common import (DataArg, GroupColumnOpt, LabelSepOpt, MasksOpt, NoiseCapOpt, NoNoiseOpt,
-                                    SeedOpt, TargetOpt, TaskOpt, ThreadsOpt, TimeColumnOpt, guarded, write_output)
+from lossadvisor.cli.common import DataSource, guarded, reads_data, write_output
 from lossadvisor.errors import LoadError
 
 LIMITS = "Thresholds (override the config file)"
@@ -56,14 +55,9 @@ def _needs_noise(thresholds, baseline: dict | None) -> bool:
 
 @app.command()
 @guarded
+@reads_data
 def check(
-    data: DataArg = None,
-    target: TargetOpt = None,
-    task: TaskOpt = None,
-    masks: MasksOpt = None,
-    time_column: TimeColumnOpt = None,
-    group_column: GroupColumnOpt = None,
-    label_separator: LabelSepOpt = "|",
+    source: DataSource,
     profile: Annotated[Optional[Path], typer.Option("--profile", help="Check a saved profile JSON instead of data.")] = None,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="A saved profile of the last good data: adds the drift checks.")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="Thresholds file (YAML or TOML).", rich_help_panel=CONFIG)] = None,
@@ -82,10 +76,6 @@ def check(
     expect_target: Annotated[Optional[str], _limit("--expect-target", "The target column(s) the data must have.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMAT_CHOICES)} (auto: github inside GitHub Actions, else text).")] = "auto",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
-    seed: SeedOpt = 0,
-    threads: ThreadsOpt = 1,
-    no_noise: NoNoiseOpt = False,
-    noise_sample: NoiseCapOpt = 20_000,
 ) -> None:
     """Gate data quality in CI: exit 0 when every check passes, 1 when one fails, 2 on bad usage."""
     from lossadvisor.check_config import resolve_thresholds
@@ -94,7 +84,7 @@ def check(
 
     if fmt not in FORMAT_CHOICES:
         raise LoadError(f"unknown --format '{fmt}'; expected one of: {', '.join(FORMAT_CHOICES)}")
-    if (data is None and masks is None) == (profile is None):
+    if source.given == (profile is not None):
         raise LoadError("give either a data file (or --masks DIR) or --profile PROFILE.json, not both or neither")
     flags = _overrides(
         min_rows=min_rows, min_rows_per_class=min_rows_per_class, max_imbalance=max_imbalance, max_noise=max_noise,
@@ -107,11 +97,7 @@ def check(
     if profile is not None:
         current = read_profile_json(profile, "profile")
     else:
-        from lossadvisor.cli.profile_cmd import build_profile
-
-        skip_noise = no_noise or not _needs_noise(thresholds, previous)
-        current = build_profile(data, target, task, masks, time_column, group_column, label_separator, seed, threads,
-                                skip_noise, noise_sample)
+        current = source.profile(noise=_needs_noise(thresholds, previous))
     result = check_profile(current, thresholds, previous, str(baseline) if baseline else None,
                            str(origin) if origin else None)
     write_output(render_check(result, resolve_format(fmt, os.environ)), output)

@@ -1,16 +1,17 @@
-"""Options and helpers shared by every command that reads data.
+"""Options and helpers shared by every command.
 
-``profile``, ``recommend``, ``trial`` and ``check`` declare the same data options
-(:data:`DataArg`, :data:`TargetOpt`, ...) and turn them into a
-:class:`~lossadvisor.load.LoadOptions` with :func:`load_options`, so what works for
-one command works for all.
+``profile``, ``recommend``, ``trial`` and ``check`` take the same data options, declared once in
+:data:`DATA_OPTIONS` and added to each command by :func:`reads_data`, which hands the command one
+:class:`DataSource`; so what works for one command works for all.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Callable, Optional, TypeVar
@@ -67,41 +68,108 @@ PositiveClassOpt = Annotated[
     typer.Option("--positive-class", help="Binary target: the positive class (default: 1/true/yes, else the minority).",
                  rich_help_panel=DATA_PANEL),
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for every random choice.")]
+MEASURE_PANEL = "Measuring"
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for every random choice.", rich_help_panel=MEASURE_PANEL)]
 ThreadsOpt = Annotated[
     int,
-    typer.Option("--threads", help="Threads for numerical work (1 is fastest on small shared machines).", min=1),
+    typer.Option("--threads", help="Threads for numerical work (1 is fastest on small shared machines).", min=1,
+                 rich_help_panel=MEASURE_PANEL),
 ]
 NoNoiseOpt = Annotated[
-    bool, typer.Option("--no-noise", help="Skip the label-noise estimate (the slowest measurement).")
+    bool, typer.Option("--no-noise", help="Skip the label-noise estimate (the slowest measurement).",
+                       rich_help_panel=MEASURE_PANEL)
 ]
 NoiseCapOpt = Annotated[
     int,
-    typer.Option("--noise-sample", help="Most rows used for the label-noise estimate (stratified sample).", min=100),
+    typer.Option("--noise-sample", help="Most rows used for the label-noise estimate (stratified sample).", min=100,
+                 rich_help_panel=MEASURE_PANEL),
 ]
 
 
-def load_options(
-    target: str | None,
-    task: Task | None,
-    masks: Path | None,
-    time_column: str | None,
-    group_column: str | None,
-    label_separator: str,
-    positive_class: str | None = None,
-):
-    """The shared data options as one LoadOptions."""
-    from lossadvisor.load import LoadOptions, parse_target
+@dataclass(frozen=True)
+class DataSource:
+    """What a data-reading command was given: the data, how to load it, and how to measure it."""
 
-    return LoadOptions(
-        target=parse_target(target),
-        task=task.value if task is not None else None,
-        masks=masks,
-        time_column=time_column,
-        group_column=group_column,
-        label_separator=label_separator,
-        positive_class=positive_class,
-    )
+    path: str | None
+    target: str | None = None
+    task: Task | None = None
+    masks: Path | None = None
+    time_column: str | None = None
+    group_column: str | None = None
+    label_separator: str = "|"
+    positive_class: str | None = None
+    seed: int = 0
+    threads: int = 1
+    no_noise: bool = False
+    noise_sample: int = 20_000
+
+    @property
+    def given(self) -> bool:
+        """A data file or a mask folder was given."""
+        return self.path is not None or self.masks is not None
+
+    def load_options(self):
+        """The loading options as one LoadOptions."""
+        from lossadvisor.load import LoadOptions, parse_target
+
+        return LoadOptions(target=parse_target(self.target), task=self.task.value if self.task else None,
+                           masks=self.masks, time_column=self.time_column, group_column=self.group_column,
+                           label_separator=self.label_separator, positive_class=self.positive_class)
+
+    def load(self):
+        """The loaded Dataset."""
+        from lossadvisor.load import load_dataset
+
+        return load_dataset(self.path, self.load_options())
+
+    def profile(self, dataset=None, noise: bool = True) -> dict:
+        """Profile the data (loaded here unless given) and return the JSON-contract dict."""
+        from lossadvisor.profiling import ProfileOptions, profile_dataset
+
+        measure = ProfileOptions(seed=self.seed, threads=self.threads, noise=noise and not self.no_noise,
+                                 noise_sample_cap=self.noise_sample, progress=sys.stderr.isatty())
+        return profile_dataset(dataset if dataset is not None else self.load(), measure).to_dict()
+
+
+# The options every data-reading command takes, in help order: (name, annotation, default).
+DATA_OPTIONS = (
+    ("data", DataArg, None),
+    ("target", TargetOpt, None),
+    ("task", TaskOpt, None),
+    ("masks", MasksOpt, None),
+    ("time_column", TimeColumnOpt, None),
+    ("group_column", GroupColumnOpt, None),
+    ("label_separator", LabelSepOpt, "|"),
+    ("positive_class", PositiveClassOpt, None),
+    ("seed", SeedOpt, 0),
+    ("threads", ThreadsOpt, 1),
+    ("no_noise", NoNoiseOpt, False),
+    ("noise_sample", NoiseCapOpt, 20_000),
+)
+
+
+def reads_data(command: F) -> F:
+    """Give a command the shared data options; it receives them as one `source: DataSource`.
+
+    profile, recommend, trial and check all take exactly these options, declared once here, so
+    what works for one works for all.
+    """
+    own = inspect.signature(command, eval_str=True)
+    kept = [p for p in own.parameters.values() if p.name != "source"]
+    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+              for name, annotation, default in DATA_OPTIONS]
+    names = [name for name, _, _ in DATA_OPTIONS]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs):
+        given = {name: kwargs.pop(name) for name in names}
+        return command(source=DataSource(path=given.pop("data"), **given), **kwargs)
+
+    parameters = shared[:1] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in kept] + shared[1:]
+    wrapper.__signature__ = own.replace(parameters=parameters)
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    del wrapper.__wrapped__  # typer must read the new signature, not the command's
+    return wrapper  # type: ignore[return-value]
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

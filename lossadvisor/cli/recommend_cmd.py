@@ -14,8 +14,7 @@ from typing import Annotated, Any, Optional, Tuple
 import typer
 
 from lossadvisor.cli import app
-from lossadvisor.cli.common import (DataArg, GroupColumnOpt, LabelSepOpt, MasksOpt, NoiseCapOpt, NoNoiseOpt, PositiveClassOpt,
-                                    SeedOpt, TargetOpt, TaskOpt, ThreadsOpt, TimeColumnOpt, guarded, write_output)
+from lossadvisor.cli.common import DataSource, guarded, reads_data, write_output
 from lossadvisor.errors import ConfigError
 
 OBJ = "Objective and costs"
@@ -34,15 +33,9 @@ def _fact(flag: str, help_text: str, **extra: Any):
 
 @app.command()
 @guarded
+@reads_data
 def recommend(
-    data: DataArg = None,
-    target: TargetOpt = None,
-    task: TaskOpt = None,
-    masks: MasksOpt = None,
-    time_column: TimeColumnOpt = None,
-    group_column: GroupColumnOpt = None,
-    label_separator: LabelSepOpt = "|",
-    positive_class: PositiveClassOpt = None,
+    source: DataSource,
     profile: Annotated[Optional[Path], typer.Option("--profile", help="A saved profile (profile --format json).")] = None,
     objective: Annotated[Optional[str], typer.Option(
         "--objective", help="recall | precision | f1 | fbeta:B | balanced_accuracy | calibration | accuracy | "
@@ -70,10 +63,6 @@ def recommend(
     mad: Annotated[Optional[float], _fact("--mad", "Median absolute deviation of the target.", min=0)] = None,
     structure: Annotated[Optional[str], _fact("--structure", "tabular, timeseries, sequence, graph or embedding.")] = None,
     n_targets: Annotated[Optional[int], _fact("--n-targets", "Number of target columns (multi-task).", min=1)] = None,
-    seed: SeedOpt = 0,
-    threads: ThreadsOpt = 1,
-    no_noise: NoNoiseOpt = False,
-    noise_sample: NoiseCapOpt = 20_000,
 ) -> None:
     """Recommend and configure loss functions, ranked for your objective, with reasons and sources."""
     from lossadvisor.engine import evaluate, load_profile_json
@@ -87,21 +76,18 @@ def recommend(
     if emit is not None and emit[0] != "python":
         raise ConfigError(f"--emit supports 'python FILE', got '{emit[0]}'")
     ruleset = load_rules(rules)
-    if profile is not None and data is not None:
+    if profile is not None and source.given:
         raise ConfigError("give either a data file or --profile, not both")
     if profile is not None:
         profile_dict = load_profile_json(str(profile))
-    elif data is not None or masks is not None:
-        from lossadvisor.cli.profile_cmd import build_profile
-
-        profile_dict = build_profile(data, target, task, masks, time_column, group_column, label_separator, seed,
-                                     threads, no_noise, noise_sample, positive_class)
+    elif source.given:
+        profile_dict = source.profile()
     else:
-        if task is None:
+        if source.task is None:
             raise ConfigError("give a data file, --profile, or --task for the no-data form")
-        profile_dict = {"schema_version": "1.0", "task": task.value}
+        profile_dict = {"schema_version": "1.0", "task": source.task.value}
     facts = profile_facts(profile_dict)
-    facts.update(_flag_facts(task.value if task else None, imbalance_ratio, n_classes, noise_rate,
+    facts.update(_flag_facts(source.task.value if source.task else None, imbalance_ratio, n_classes, noise_rate,
                              foreground_fraction, empty_fraction, outlier_fraction, kurtosis, dispersion,
                              zero_fraction, mad, structure, n_targets))
     result = evaluate(ruleset, facts, objectives)

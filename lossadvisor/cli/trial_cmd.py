@@ -14,9 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from lossadvisor.cli import app
-from lossadvisor.cli.common import (DataArg, GroupColumnOpt, LabelSepOpt, MasksOpt, NoiseCapOpt, NoNoiseOpt,
-                                    SeedOpt, TargetOpt, TaskOpt, ThreadsOpt, TimeColumnOpt, guarded, load_options,
-                                    write_output)
+from lossadvisor.cli.common import DataSource, guarded, reads_data, write_output
 from lossadvisor.errors import ConfigError
 
 CANDIDATES = "Candidates"
@@ -37,14 +35,9 @@ class Device(str, Enum):
 
 @app.command()
 @guarded
+@reads_data
 def trial(
-    data: DataArg = None,
-    target: TargetOpt = None,
-    task: TaskOpt = None,
-    masks: MasksOpt = None,
-    time_column: TimeColumnOpt = None,
-    group_column: GroupColumnOpt = None,
-    label_separator: LabelSepOpt = "|",
+    source: DataSource,
     losses: Annotated[Optional[str], typer.Option("--losses", help="Comma-separated loss names to trial (default parameters).", rich_help_panel=CANDIDATES)] = None,
     candidates: Annotated[Optional[Path], typer.Option("--candidates", help="recommend --format json output to trial.", rich_help_panel=CANDIDATES)] = None,
     sweep: Annotated[Optional[str], typer.Option("--sweep", help="LOSS.PARAM=V1,V2,... e.g. focal.gamma=0,0.5,1,2,5.", rich_help_panel=CANDIDATES)] = None,
@@ -62,10 +55,6 @@ def trial(
     fmt: Annotated[TrialFormat, typer.Option("--format", "-f", help="Output format.")] = TrialFormat.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write learning curves and metrics to a PNG (needs matplotlib).")] = None,
-    seed: SeedOpt = 0,
-    threads: ThreadsOpt = 1,
-    no_noise: NoNoiseOpt = False,
-    noise_sample: NoiseCapOpt = 20_000,
 ) -> None:
     """Train the candidate losses and a baseline on short seeded fits, and say which one is better."""
     from lossadvisor.trials.candidates import CandidateSpec, assemble, load_candidates_json, parse_losses, parse_sweep
@@ -74,9 +63,9 @@ def trial(
     chosen = [name for name, value in (("--losses", losses), ("--candidates", candidates), ("--sweep", sweep)) if value]
     if len(chosen) > 1:
         raise ConfigError(f"give one of --losses, --candidates or --sweep, not {' and '.join(chosen)}")
-    if masks is not None:
+    if source.masks is not None:
         raise ConfigError("trial fits tabular data; segmentation masks are not supported (use recommend for masks)")
-    if data is None:
+    if source.path is None:
         raise ConfigError("trial needs a data file (or '-' for stdin)")
     sweep_spec = parse_sweep(sweep) if sweep else None
     loss_names = parse_losses(losses) if losses else None
@@ -85,17 +74,13 @@ def trial(
     if plot is not None:
         _check_matplotlib()
 
-    from lossadvisor.load import load_dataset
-    from lossadvisor.profiling import ProfileOptions, profile_dataset
     from lossadvisor.trials.prepare import DataFacts
 
-    dataset = load_dataset(data, load_options(target, task, masks, time_column, group_column, label_separator))
+    dataset = source.load()
     if len(dataset.target) != 1:
         raise ConfigError(f"trial takes one target column; got {len(dataset.target)} ({', '.join(dataset.target)})")
     needs_recommend = not (loss_names or from_file or sweep_spec)
-    measure = ProfileOptions(seed=seed, threads=threads, noise=needs_recommend and not no_noise,
-                             noise_sample_cap=noise_sample, progress=False)
-    profile = profile_dataset(dataset, measure).to_dict()
+    profile = source.profile(dataset, noise=needs_recommend)
     facts = DataFacts.from_profile(profile)
     baseline = None
     if loss_names:
@@ -106,7 +91,7 @@ def trial(
             facts = DataFacts(facts.task, facts.structure, facts.time_column, facts.group_column, facts.column_kinds, order)
     elif not sweep_spec:
         specs, baseline = _recommended(profile, objective, top)
-    options = _options(seeds, seed, metric, objective, no_batch, device.value, threads, bootstrap, epochs, budget,
+    options = _options(seeds, source.seed, metric, objective, no_batch, device.value, source.threads, bootstrap, epochs, budget,
                        batch_size, patience)
     report = _run(dataset, facts, sweep_spec, None if sweep_spec else assemble(specs, baseline, facts.task), options, epochs, seeds)
     from lossadvisor.report import trial_render as render
