@@ -33,3 +33,20 @@ def test_every_data_command_takes_the_same_data_options():
     for name in ("profile", "recommend", "trial", "check"):
         params = {p.name for p in group.commands[name].params}
         assert expected <= params, (name, expected - params)
+
+
+def test_usage_errors_are_one_line_with_exit_2():
+    from typer.testing import CliRunner
+
+    from lossadvisor.cli import app
+
+    runner = CliRunner()
+    for args, message in ((["profile", "--bogus"], "No such option: --bogus"),
+                          (["check", "x.csv", "--max-imbalance", "abc"], "Invalid value for '--max-imbalance'"),
+                          (["nope"], "No such command 'nope'")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("error: ") and message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    bare = runner.invoke(app, [])
+    assert bare.exit_code == 0 and "Usage: lossadvisor" in bare.stdout

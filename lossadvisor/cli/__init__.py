@@ -7,9 +7,42 @@ bad input, bad configuration or an internal error.
 
 from __future__ import annotations
 
+import sys
+
 import typer
+from typer.core import TyperGroup
+
+# click's UsageError, found through typer's public BadParameter (typer may vendor click or depend on it).
+UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+class OneLineErrors(TyperGroup):
+    """Usage errors (unknown option, bad value) as one `error:` line on stderr and exit 2, like input errors."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except UsageError as exc:
+            if not standalone_mode:
+                raise
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `lossadvisor`: the help, not an error
+                typer.echo(exc.ctx.get_help())
+                sys.exit(0)
+            hint = f" (try 'lossadvisor {exc.ctx.command.name} --help')" if exc.ctx and exc.ctx.parent else ""
+            typer.echo(f"error: {exc.format_message()}{hint}", err=True)
+            sys.exit(2)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            typer.echo("error: aborted", err=True)
+            sys.exit(130)
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
+    cls=OneLineErrors,
     name="lossadvisor",
     help="Measure your data, choose and configure the loss function, and prove the choice.",
     no_args_is_help=True,
