@@ -206,3 +206,9 @@ def test_label_noise_is_a_frozen_fact():
     assert isinstance(result, LabelNoise)
     with pytest.raises(AttributeError):
         result.estimated_rate = 0.5
+
+
+def test_no_estimate_past_the_class_limit():
+    features, _ = blobs(31 * 6, 2, separation=1.0)
+    labels = pd.Series(np.repeat([f"c{i}" for i in range(31)], 6))
+    assert estimate_label_noise(features, labels) is None

@@ -35,6 +35,8 @@ Z95 = 1.96
 # Rows x trees-per-boosting-round kept for the model fit, so 10 classes cost what 2 do (speed budget).
 ROW_TREE_BUDGET = 80_000
 MIN_ROWS = 2_000
+# One tree per class per round: past this many classes the fit no longer fits the time budget.
+MAX_CLASSES = 30
 METHOD = "confident_learning (cleanlab {version})"
 
 
@@ -92,7 +94,8 @@ def estimate_label_noise(
 
     ``features`` and ``labels`` are aligned by position; neither is modified. Rows with a missing
     label are left out, and so are classes with fewer than ``folds`` rows (named in the note).
-    Returns None when no estimate can be made: fewer than two classes left, or no usable feature.
+    Returns None when no estimate can be made: fewer than two classes left, more than ``MAX_CLASSES``
+    classes, or no usable feature.
     """
     fit = fit_out_of_fold(features, labels, seed=seed, sample_cap=sample_cap, folds=folds,
                           threads=threads, progress=progress)
@@ -118,7 +121,7 @@ def fit_out_of_fold(features: pd.DataFrame, labels: pd.Series, *, seed: int = 0,
     if len(features) != len(labels):
         raise ValueError(f"features have {len(features)} rows but labels have {len(labels)}")
     codes, names, positions, dropped = _encode_labels(labels, folds)
-    if len(names) < 2:
+    if not 2 <= len(names) <= MAX_CLASSES:
         return None
     chosen = _stratified_sample(codes, _row_cap(sample_cap, len(names)), folds, seed)
     positions, codes = positions[chosen], codes[chosen]
