@@ -237,24 +237,3 @@ def _baseline(task: str, ranked: tuple[Candidate, ...]) -> Candidate:
     return Candidate(loss=loss, params={}, param_sources={}, score=None, rules=(),
                      rationale="The plain loss for this task, shown for comparison.",
                      source="guide 6.1.1", caveats=(), confidence="high")
-
-
-def load_profile_json(path: str) -> dict:
-    """Read a saved profile (``lossadvisor profile --format json``) without importing the profiler."""
-    import json
-    from pathlib import Path
-
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read profile {path}: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON (line {exc.lineno}): {exc.msg}") from None
-    if not isinstance(data, dict) or "schema_version" not in data:
-        raise ConfigError(f"{path}: not a lossadvisor profile (no schema_version)")
-    if str(data["schema_version"]).split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-        raise ConfigError(f"{path}: profile schema_version {data['schema_version']} is not supported "
-                          f"(expected {SCHEMA_VERSION.split('.')[0]}.x)")
-    if not data.get("task"):
-        raise ConfigError(f"{path}: the profile has no task")
-    return data

@@ -113,7 +113,7 @@ ERRORS = [
     (["--task", "regression", "--fn-cost", "3"], "--fn-cost/--fp-cost apply to classification"),
     (["--task", "binary", "--budget", "slow"], "unknown budget 'slow'"),
     (["--task", "binary", "--rules", "/nonexistent/rules"], "rules path not found"),
-    (["--profile", "/nonexistent/p.json"], "cannot read profile"),
+    (["--profile", "/nonexistent/p.json"], "profile not found"),
     ([], "give a data file, --profile, or --task"),
     (["--task", "binary", "--structure", "tree"], "unknown --structure 'tree'"),
     (["--task", "binary", "--emit", "rust", "x.rs"], "--emit supports 'python FILE'"),
@@ -132,7 +132,7 @@ def test_a_profile_with_another_schema_major_is_refused(runner: CliRunner, tmp_p
     path = tmp_path / "p.json"
     path.write_text(json.dumps({**PROFILE, "schema_version": "2.0"}))
     result = runner.invoke(app, ["recommend", "--profile", str(path)])
-    assert result.exit_code == 2 and "schema_version 2.0 is not supported" in result.stderr
+    assert result.exit_code == 2 and "has schema_version 2.0, which is not supported" in result.stderr
 
 
 def test_a_malformed_user_rule_names_file_rule_and_key(runner: CliRunner, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -20,21 +19,6 @@ FORMAT_CHOICES = ("auto", "text", "json", "junit", "github", "markdown")
 
 def _limit(flag: str, help_text: str) -> Any:
     return typer.Option(flag, help=help_text, rich_help_panel=LIMITS, show_default=False)
-
-
-def read_profile_json(path: Path, what: str) -> dict:
-    """A saved profile (``profile --format json``), checked to be one."""
-    if not path.is_file():
-        raise LoadError(f"{what} not found: {path}")
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LoadError(f"{what} {path} is not valid JSON: {exc}") from None
-    if not isinstance(document, dict) or "schema_version" not in document or "task" not in document:
-        raise LoadError(f"{what} {path} is not a lossadvisor profile (make one with `lossadvisor profile DATA --format json`)")
-    if str(document["schema_version"]).split(".")[0] != "1":
-        raise LoadError(f"{what} {path} has profile schema {document['schema_version']}; this version reads 1.x")
-    return document
 
 
 def _overrides(**flags: Any) -> dict[str, Any]:
@@ -81,6 +65,7 @@ def check(
     from lossadvisor.check_config import resolve_thresholds
     from lossadvisor.checks import check_profile
     from lossadvisor.report.check_render import render_check, resolve_format
+    from lossadvisor.saved_profile import read_profile_json
 
     if fmt not in FORMAT_CHOICES:
         raise LoadError(f"unknown --format '{fmt}'; expected one of: {', '.join(FORMAT_CHOICES)}")

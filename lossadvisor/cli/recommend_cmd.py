@@ -65,7 +65,8 @@ def recommend(
     n_targets: Annotated[Optional[int], _fact("--n-targets", "Number of target columns (multi-task).", min=1)] = None,
 ) -> None:
     """Recommend and configure loss functions, ranked for your objective, with reasons and sources."""
-    from lossadvisor.engine import evaluate, load_profile_json
+    from lossadvisor.engine import evaluate
+    from lossadvisor.saved_profile import read_profile_json
     from lossadvisor.conditions import profile_facts
     from lossadvisor.objectives import Objectives
     from lossadvisor.report import recommend_render as render
@@ -79,7 +80,7 @@ def recommend(
     if profile is not None and source.given:
         raise ConfigError("give either a data file or --profile, not both")
     if profile is not None:
-        profile_dict = load_profile_json(str(profile))
+        profile_dict = read_profile_json(profile)
     elif source.given:
         profile_dict = source.profile()
     else:

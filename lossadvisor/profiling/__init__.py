@@ -17,6 +17,7 @@ import pandas as pd
 
 from lossadvisor.load import Dataset, LoadOptions, dataset_from_frame, load_dataset, parse_target
 from lossadvisor.profiling import findings as F
+from lossadvisor.saved_profile import PROFILE_SCHEMA_VERSION
 from lossadvisor.profiling.balance import ClassBalance, class_balance, multilabel_balance, multilabel_indicators
 from lossadvisor.profiling.features import FeatureOutliers, feature_outliers
 from lossadvisor.profiling.masks import MaskStats, mask_stats
@@ -25,7 +26,6 @@ from lossadvisor.profiling.structure import Structure, profile_structure
 from lossadvisor.profiling.target import TargetStats, target_stats
 from lossadvisor.profiling.task import infer_task
 
-SCHEMA_VERSION = "1.0"
 CLASSIFICATION = ("binary", "multiclass")
 HIGH_CARDINALITY = 100
 
@@ -66,7 +66,7 @@ class Profile:
             return None if value is None else value.to_dict()
 
         return {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": PROFILE_SCHEMA_VERSION,
             "source": self.source,
             "rows": self.rows,
             "columns": self.columns,
