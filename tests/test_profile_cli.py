@@ -133,3 +133,11 @@ def test_positive_class_option_reaches_the_profile(runner, binary_csv):
     assert data["classes"]["positive"] == "0" and list(data["classes"]["counts"]) == ["1", "0"]
     result = runner.invoke(app, ["profile", str(binary_csv), "--no-noise", "--positive-class", "7"])
     assert result.exit_code == 2 and "is not a label" in result.stderr
+
+
+def test_a_noise_estimate_that_cannot_be_made_says_so(runner, tmp_path):
+    path = tmp_path / "ids_only.csv"
+    pd.DataFrame({"user_id": range(60), "label": ["a", "b"] * 30}).to_csv(path, index=False)
+    data = _json(runner, str(path))
+    assert data["label_noise"] is None
+    assert "NOISE_UNAVAILABLE" in {w["code"] for w in data["warnings"]}

@@ -130,7 +130,7 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
     warnings = F.overview_findings(overview, target, kinds, cardinality) + F.feature_findings(outliers)
     if classes is not None:
         warnings += F.balance_findings(classes)
-    warnings += F.noise_findings(noise)
+    warnings += F.noise_findings(noise, attempted=task in CLASSIFICATION and options.noise)
     if stats is not None:
         warnings += F.target_findings(stats)
     if masks is not None:

@@ -33,8 +33,11 @@ def balance_findings(classes) -> list[Finding]:
     return found
 
 
-def noise_findings(noise) -> list[Finding]:
+def noise_findings(noise, attempted: bool = False) -> list[Finding]:
     if noise is None:
+        if attempted:
+            return [Finding("NOISE_UNAVAILABLE", "no label-noise estimate: it needs two or more classes with at least "
+                                                 "5 rows each, at most 30 classes, and a usable feature column", "info")]
         return []
     if not noise.reliable or noise.estimated_rate is None:
         return [Finding("NOISE_UNRELIABLE", f"label-noise estimate not reliable: {noise.note} "
