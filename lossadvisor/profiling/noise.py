@@ -204,7 +204,8 @@ def _as_numbers(column: pd.Series, kind: str) -> np.ndarray | None:
     if kind == "categorical":
         text = column.astype("string")
         top = text.value_counts().index[:MAX_CATEGORIES]
-        codes = pd.Categorical(text, categories=top).codes.astype(float)   # a fresh, writable array
+        kept = text.where(text.isin(top))   # rarer categories become missing here, then their own code below
+        codes = pd.Categorical(kept, categories=top).codes.astype(float)   # a fresh, writable array
         codes[(codes < 0) & text.notna().to_numpy()] = MAX_CATEGORIES   # the rarer categories
         codes[text.isna().to_numpy()] = np.nan
         return codes
