@@ -62,7 +62,8 @@ def render_text(result: CheckResult) -> str:
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=110, color_system=None, highlight=False, soft_wrap=False)
+    console = Console(file=buffer, width=110, color_system=None, highlight=False, soft_wrap=False,
+                      markup=False, emoji=False)  # data text ("[a]", ":smile:") must print as is
     title = f"lossadvisor check: {result.source}" + (f" (baseline {result.baseline})" if result.baseline else "")
     table = Table(title=title, show_lines=False, expand=False)
     for column in ("", "ID", "check", "level", "result"):

@@ -83,24 +83,26 @@ def render_markdown(profile: dict) -> str:
 
 def render_text(profile: dict, width: int | None = None) -> str:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width or 100, force_terminal=False, highlight=False)
+    # emoji off and data escaped: a class or column named "[b]x" or ":smile:" must print as is
+    console = Console(file=buffer, width=width or 100, force_terminal=False, highlight=False, emoji=False)
     summary = Table(show_header=False, title="lossadvisor profile", title_justify="left", box=None)
     for key, value in _summary_rows(profile):
-        summary.add_row(f"[bold]{key}[/]", value)
+        summary.add_row(f"[bold]{key}[/]", escape(value))
     console.print(summary)
     for title, rows in _section_rows(profile):
         table = Table(title=title, title_justify="left", show_header=False)
         for key, value in rows:
-            table.add_row(key, value)
+            table.add_row(escape(key), escape(value))
         console.print(table)
     if profile["warnings"]:
         console.print("[bold]Warnings[/]")
         for w in profile["warnings"]:
             colour = "yellow" if w["severity"] == "warning" else "cyan"
-            console.print(f"  [{colour}]{w['code']}[/] {w['message']}")
+            console.print(f"  [{colour}]{w['code']}[/] {escape(w['message'])}")
     else:
         console.print("No warnings.")
     return buffer.getvalue()

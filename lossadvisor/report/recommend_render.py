@@ -55,7 +55,8 @@ def render_text(rec: Recommendation, top: int = 3, width: int = 110) -> str:
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=False, color_system=None, highlight=False)
+    console = Console(file=buffer, width=width, force_terminal=False, color_system=None, highlight=False,
+                      markup=False, emoji=False)  # data text ("[a=1]", ":smile:") must print as is
     console.print(_header(rec))
     table = Table(title="Recommended losses", title_justify="left", show_lines=False)
     for column in ("#", "loss", "parameters", "score", "rules"):

@@ -1,0 +1,43 @@
+"""Regressions found by using the CLI as a new user would: one test per bug, small and fast."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lossadvisor.cli import app
+
+
+@pytest.fixture
+def markup_csv(tmp_path):
+    """Class and column names that look like rich markup or emoji codes."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x[b]": rng.normal(size=200), "x2": rng.normal(size=200),
+                          "label": rng.choice(["[bold]a", "b[/x]", ":smile:"], size=200, p=[0.6, 0.3, 0.1])})
+    path = tmp_path / "markup.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("command", ["profile", "recommend", "check"])
+def test_names_that_look_like_markup_print_as_is(runner, markup_csv, command):
+    # Bug: rich read "[/x]" as a closing tag (internal error, exit 2) and ate "[bold]" and ":smile:".
+    result = runner.invoke(app, [command, str(markup_csv), "--no-noise"])
+    assert result.exit_code == 0, result.output
+    for name in ("[bold]a", ":smile:"):
+        assert name in result.stdout
+    if command != "check":
+        assert "b[/x]" in result.stdout
+
+
+def test_recommend_text_shows_confidence_facts_and_composite_components(runner):
+    # Bug: "[medium confidence]", "[cost.fn=5, cost.fp=1]" and "[bce×1, …]" were eaten as markup tags.
+    result = runner.invoke(app, ["recommend", "--task", "segmentation", "--foreground-fraction", "0.01",
+                                 "--fn-cost", "5", "--fp-cost", "1"])
+    assert result.exit_code == 0, result.output
+    assert "[cost.fn=5, cost.fp=1]" in result.stdout
+    assert "confidence]" in result.stdout
+    result = runner.invoke(app, ["recommend", "--task", "binary", "--imbalance-ratio", "100"])
+    assert result.exit_code == 0, result.output
+    assert "components=[bce×1" in result.stdout
