@@ -151,6 +151,10 @@ def check_target(frame: pd.DataFrame, target: tuple[str, ...], task: str | None)
         if column.nunique(dropna=True) < 2 and len(target) == 1:
             only = column.dropna().iloc[0]
             raise LoadError(f"target column '{name}' has a single value ({only!r}); a loss needs at least two")
+        if task == "count":
+            lowest = pd.to_numeric(column, errors="coerce").min()
+            if lowest < 0:
+                raise LoadError(f"--task count needs a non-negative target; column '{name}' goes down to {lowest:g}")
 
 
 def find_masks(folder: Path) -> tuple[Path, ...]:

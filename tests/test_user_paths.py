@@ -41,3 +41,17 @@ def test_recommend_text_shows_confidence_facts_and_composite_components(runner):
     result = runner.invoke(app, ["recommend", "--task", "binary", "--imbalance-ratio", "100"])
     assert result.exit_code == 0, result.output
     assert "components=[bce×1" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["profile", "recommend", "check"])
+def test_count_task_with_negative_targets_is_refused(runner, tmp_path, command):
+    # Bug: --task count accepted visits down to -3, recommended Tweedie/Poisson, and only trial refused.
+    rng = np.random.default_rng(0)
+    visits = rng.poisson(2, size=200)
+    visits[:10] = -3
+    path = tmp_path / "counts.csv"
+    pd.DataFrame({"a": rng.normal(size=200), "visits": visits}).to_csv(path, index=False)
+    result = runner.invoke(app, [command, str(path), "--target", "visits", "--task", "count", "--no-noise"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == ["error: --task count needs a non-negative target; "
+                                                  "column 'visits' goes down to -3"]
