@@ -55,3 +55,19 @@ def test_count_task_with_negative_targets_is_refused(runner, tmp_path, command):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == ["error: --task count needs a non-negative target; "
                                                   "column 'visits' goes down to -3"]
+
+
+def test_extreme_values_give_no_numpy_warnings_and_no_nan_in_messages(runner, tmp_path):
+    # Bug: a target reaching ±1e308 printed numpy overflow warnings on stderr and "excess kurtosis nan";
+    # an all-inf feature column printed "All-NaN slice encountered".
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=200)
+    y[:3], y[3], y[4] = np.inf, 1e308, -1e308
+    frame = pd.DataFrame({"a": np.full(200, np.inf), "b": rng.normal(size=200), "y": y})
+    path = tmp_path / "extreme.csv"
+    frame.to_csv(path, index=False)
+    result = runner.invoke(app, ["profile", str(path), "--no-noise"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert "HEAVY_TAIL" in result.stdout and "nan" not in result.stdout.lower()
+    assert "NONFINITE_FEATURES 200 feature values are ±inf" in result.stdout

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -45,8 +47,10 @@ def feature_outliers(features: pd.DataFrame, kinds: dict[str, str], seed: int = 
     values = sample.to_numpy(dtype=float, na_value=np.nan)
     nonfinite = int(np.isinf(values).sum())
     values = np.where(np.isfinite(values), values, np.nan)
-    median = np.nanmedian(values, axis=0)
-    scale = MAD_TO_SIGMA * np.nanmedian(np.abs(values - median), axis=0)
+    with warnings.catch_warnings():  # an all-missing or all-inf column has no median; it is skipped below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(values, axis=0)
+        scale = MAD_TO_SIGMA * np.nanmedian(np.abs(values - median), axis=0)
     usable = np.isfinite(scale) & (scale > 0)
     if not usable.any():
         return FeatureOutliers(0.0, (), {}, nonfinite)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -55,8 +56,9 @@ def target_findings(stats) -> list[Finding]:
         found.append(Finding("TARGET_OUTLIERS", f"{_pct(stats.outlier_fraction)} of target values are robust outliers "
                                                 f"(|x − median| > 3.5 × 1.4826 × MAD, MAD = {stats.mad:.4g})"))
     if stats.heavy_tailed:
-        found.append(Finding("HEAVY_TAIL", f"target is heavy-tailed: excess kurtosis {stats.kurtosis:.1f}, "
-                                           f"skewness {stats.skewness:.1f}"))
+        shape = (f"excess kurtosis {stats.kurtosis:.1f}, skewness {stats.skewness:.1f}"
+                 if math.isfinite(stats.kurtosis) else f"Hill tail index {stats.tail_index:.2g} (kurtosis overflows)")
+        found.append(Finding("HEAVY_TAIL", f"target is heavy-tailed: {shape}"))
     if stats.dispersion is not None and stats.dispersion > 1.5:
         found.append(Finding("OVERDISPERSED", f"count target variance/mean = {stats.dispersion:.2f} (Poisson has 1)"))
     if stats.is_count and stats.zero_fraction >= 0.3:

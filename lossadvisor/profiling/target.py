@@ -117,6 +117,7 @@ def seeded_sample(values: np.ndarray, seed: int, size: int = SAMPLE_SIZE) -> tup
     return tuple(values[index].tolist())
 
 
+@np.errstate(over="ignore", invalid="ignore")  # values near ±1e308 overflow to inf moments, not warnings
 def target_stats(column: pd.Series, features: pd.DataFrame | None = None, task: str = "regression",
                  seed: int = 0) -> TargetStats:
     """Every target measurement; the variance-mean slope uses the feature most related to the target."""
