@@ -34,7 +34,7 @@ def generated(quick: bool) -> list[tuple[str, pd.DataFrame]]:
     for noise in ((0.0, 0.4) if quick else (0.0, 0.2, 0.4)):
         y = clean.copy()
         flip = rng.random(n) < noise
-        y[flip] = rng.integers(0, 4, flip.sum())
+        y[flip] = (y[flip] + rng.integers(1, 4, flip.sum())) % 4  # symmetric: always to another class
         out.append((f"multiclass_noise_{int(noise * 100)}pct", _frame(x, y)))
     for ratio in ((2, 200) if quick else (2, 20, 200)):
         score = x[:, 0] + 0.5 * x[:, 1] + 0.5 * rng.normal(size=n)
@@ -102,6 +102,11 @@ def evaluate_case(name: str, frame: pd.DataFrame, target: str, seeds: int, epoch
     best = report.best
     print(f"  {name:28s} {facts.task:10s} {report.metric:16s} first={chosen.spec.label[:40]:40s} "
           f"best={best.spec.label[:28] if best else '-':28s} {'HIT ' if hit else 'MISS'} ({time.perf_counter() - start:.0f} s)")
+    if not hit and chosen.versus_best is not None:
+        vb = chosen.versus_best
+        print(f"    first − best on {report.metric}: {vb.difference:+.4f} [{vb.ci_low:+.4f}, {vb.ci_high:+.4f}]; "
+              f"rules that fired: {', '.join(first.rules) or '-'}; "
+              f"profile noise estimate: {(profile.get('label_noise') or {}).get('estimated_rate')}")
     return {"case": name, "task": facts.task, "metric": report.metric, "first": chosen.spec.label,
             "best": report.best_label, "hit": hit}
 
