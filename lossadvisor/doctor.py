@@ -85,7 +85,7 @@ def load_target(target: str, params: dict | None = None) -> tuple[Callable, str 
             module = importlib.import_module(where)
     except DoctorCallError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # user code that calls sys.exit() on import must not set our exit code
         raise DoctorCallError(f"cannot import {where}: {type(exc).__name__}: {exc}") from None
     if not hasattr(module, attr):
         raise DoctorCallError(f"{where} has no attribute {attr!r}")
@@ -452,7 +452,7 @@ def run_doctor(loss: Callable, inputs: str = "class_logits", target: str = "loss
     maker = InputMaker(kind, _num_classes(loss), seed=seed)
     try:
         probe = _call(loss, kind, maker.random(), maker.target)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise DoctorCallError(f"cannot call {target} on {kind} inputs: {type(exc).__name__}: {exc}") from None
     if not isinstance(probe, torch.Tensor):
         raise DoctorCallError(f"{target} returned {type(probe).__name__}, not a tensor")

@@ -71,3 +71,17 @@ def test_extreme_values_give_no_numpy_warnings_and_no_nan_in_messages(runner, tm
     assert result.stderr == ""
     assert "HEAVY_TAIL" in result.stdout and "nan" not in result.stdout.lower()
     assert "NONFINITE_FEATURES 200 feature values are ±inf" in result.stdout
+
+
+@pytest.mark.parametrize("source, message", [
+    ("import sys\nsys.exit(3)\n", "cannot import"),
+    ("import sys\n\ndef f(x, y):\n    sys.exit(4)\n", "cannot call"),
+])
+def test_doctor_survives_user_code_that_calls_sys_exit(runner, tmp_path, source, message):
+    # Bug: the user's sys.exit(3) became lossadvisor's exit code 3, with nothing on stderr.
+    path = tmp_path / "exits.py"
+    path.write_text(source)
+    result = runner.invoke(app, ["doctor", f"{path}:f"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {message}") and "SystemExit" in lines[0]
