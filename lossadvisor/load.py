@@ -125,6 +125,9 @@ def resolve_target(frame: pd.DataFrame, requested: tuple[str, ...]) -> tuple[str
     """The target columns: the ones asked for, else a conventionally named column."""
     columns = [str(c) for c in frame.columns]
     if requested:
+        repeated = sorted({name for name in requested if requested.count(name) > 1})
+        if repeated:
+            raise LoadError(f"target column {', '.join(repr(r) for r in repeated)} given more than once in --target")
         missing = [name for name in requested if name not in columns]
         if missing:
             raise LoadError(

@@ -85,3 +85,10 @@ def test_doctor_survives_user_code_that_calls_sys_exit(runner, tmp_path, source,
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {message}") and "SystemExit" in lines[0]
+
+
+def test_target_named_twice_is_refused(runner, binary_csv):
+    # Bug: --target a,a profiled the same column twice as a two-column "multitarget" task.
+    result = runner.invoke(app, ["profile", str(binary_csv), "--target", "a,a", "--no-noise"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == ["error: target column 'a' given more than once in --target"]
