@@ -212,3 +212,13 @@ def test_no_estimate_past_the_class_limit():
     features, _ = blobs(31 * 6, 2, separation=1.0)
     labels = pd.Series(np.repeat([f"c{i}" for i in range(31)], 6))
     assert estimate_label_noise(features, labels) is None
+
+
+def test_labels_with_no_signal_in_the_features_are_not_read_as_noise():
+    rng = np.random.default_rng(5)
+    features = pd.DataFrame(rng.normal(size=(3000, 5)), columns=list("abcde"))
+    for k in (2, 3):
+        labels = pd.Series(rng.integers(0, k, size=3000))
+        noise = estimate_label_noise(features, labels, seed=0)
+        assert noise.estimated_rate is None and not noise.reliable
+        assert "no better than chance" in noise.note

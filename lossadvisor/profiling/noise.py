@@ -307,7 +307,8 @@ def count_label_noise(fit: OutOfFold, *, max_suspects: int = 10) -> LabelNoise:
     by_class = ((counted_by_class + joint_by_class) / 2 + typical_by_class) / 2
     accuracy = float(np.mean(probs.argmax(axis=1) == codes))
     model_error = max(0.0, 1.0 - accuracy - typical)
-    abstain = model_error > ABSTAIN_MODEL_ERROR
+    no_signal = not has_signal(probs, codes, len(names))
+    abstain = no_signal or model_error > ABSTAIN_MODEL_ERROR
     sampling = Z95 * math.sqrt(max(estimate * (1.0 - estimate), 1.0 / n) / n)
     high = min(1.0, max(counted, joint_rate, typical) + sampling)
     low = 0.0 if abstain else max(0.0, min(counted, joint_rate, typical) - sampling)
@@ -320,9 +321,23 @@ def count_label_noise(fit: OutOfFold, *, max_suspects: int = 10) -> LabelNoise:
         model=describe_model(fit.folds),
         oof_accuracy=accuracy,
         rows_used=n,
-        reliable=model_error <= RELIABLE_MODEL_ERROR,
-        note=_note(accuracy, model_error, high, abstain, fit.dropped_classes, fit.skipped_columns),
+        reliable=not abstain and model_error <= RELIABLE_MODEL_ERROR,
+        note=_note(accuracy, model_error, high, abstain, fit.dropped_classes, fit.skipped_columns, no_signal),
     )
+
+
+def has_signal(probs: np.ndarray, codes: np.ndarray, n_classes: int) -> bool:
+    """Whether the model predicts the given labels clearly better than chance.
+
+    Balanced accuracy (mean per-class recall) is 1/K for a model that learned nothing, whatever the
+    class mix. Within max(0.05, 3 standard errors) of that, the features carry no usable signal about
+    the labels, and every disagreement would be counted as noise (random binary labels read as ~50%
+    "wrong"): no estimate can be made.
+    """
+    predicted = probs.argmax(axis=1)
+    recalls = [np.mean(predicted[codes == k] == k) for k in range(n_classes) if np.any(codes == k)]
+    margin = max(0.05, 3.0 * math.sqrt(0.25 / len(codes)))
+    return float(np.mean(recalls)) - 1.0 / n_classes >= margin
 
 
 def typical_disagreement(probs: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -359,8 +374,11 @@ def _suspects(probs, codes, names, positions, issue, limit) -> tuple[Suspect, ..
     )
 
 
-def _note(accuracy, model_error, high, abstain, dropped, skipped) -> str:
-    if abstain:
+def _note(accuracy, model_error, high, abstain, dropped, skipped, no_signal=False) -> str:
+    if no_signal:
+        text = (f"not estimated: the model predicts the labels no better than chance (it matches {accuracy:.0%}), "
+                "so the features carry no signal to tell wrong labels from right ones")
+    elif abstain:
         text = (f"not estimated: the model matches {accuracy:.0%} of labels and about {model_error:.0%} of rows "
                 f"look like its own mistakes, which confident learning would count as noise; "
                 f"at most {high:.0%} of labels look wrong")
