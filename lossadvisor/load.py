@@ -67,8 +67,10 @@ class Dataset:
 
 def parse_target(value: str | None) -> tuple[str, ...]:
     """Split a ``--target`` value ("a,b") into column names."""
-    if not value:
+    if value is None:
         return ()
+    if not value.strip(" ,"):
+        raise LoadError("--target is empty; give a column name (or leave the option out)")
     return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
@@ -109,7 +111,9 @@ def _read_csv(source, sep: str, name: str) -> pd.DataFrame:
         frame = pd.read_csv(source, sep=sep, engine="c", low_memory=False)
     except pd.errors.EmptyDataError as exc:
         raise LoadError(f"file is empty: {name}") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"{name} is not UTF-8 text ({_first_line(exc)}); save it as UTF-8 and try again") from exc
+    except (pd.errors.ParserError, ValueError) as exc:
         raise LoadError(f"malformed {'TSV' if sep == chr(9) else 'CSV'} in {name}: {_first_line(exc)}") from exc
     if frame.shape[0] == 0:
         raise LoadError(f"file has a header but no rows: {name}")

@@ -85,3 +85,12 @@ def test_loading_never_modifies_the_file(tmp_path):
     before = path.read_bytes()
     load_dataset(path)
     assert path.read_bytes() == before
+
+
+def test_empty_target_option_and_non_utf8_files_are_refused(tmp_path):
+    with pytest.raises(LoadError, match="--target is empty"):
+        parse_target(" , ")
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("x,label\n1,caf\xe9\n2,th\xe9\n".encode("latin-1"))
+    with pytest.raises(LoadError, match="save it as UTF-8"):
+        load_dataset(path)

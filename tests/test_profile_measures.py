@@ -51,6 +51,7 @@ def test_multilabel_from_delimited_column():
     balance = multilabel_balance(indicators)
     assert balance.counts == {"a": 3, "b": 2, "c": 2}
     assert balance.label_cardinality == pytest.approx(7 / 4)
+    assert balance.proportions == {"a": 0.75, "b": 0.5, "c": 0.5}  # share of rows carrying each label
 
 
 @pytest.mark.parametrize("values,expected", [
@@ -171,3 +172,32 @@ def test_unknown_positive_class_is_a_load_error():
 
     with pytest.raises(LoadError, match="labels are: fraud, ok"):
         class_balance(pd.Series(["ok", "fraud"]), positive="spam")
+
+
+def test_hill_index_is_not_reported_for_tied_small_integers():
+    rng = np.random.default_rng(0)
+    assert hill_tail_index(rng.poisson(2, 5000).astype(float)) is None
+
+
+def test_a_numeric_target_with_a_few_strings_stays_numeric():
+    values = [str(v) for v in np.random.default_rng(0).normal(size=200).round(3)] + ["oops", "n/a"]
+    inference = infer_task(pd.DataFrame({"t": values}), ("t",))
+    assert inference.task == "regression" and "2 target values are not numbers" in inference.evidence[-1]
+
+
+def test_many_rare_classes_give_one_summary_finding():
+    from lossadvisor.profiling.findings import balance_findings
+
+    labels = pd.Series(["big"] * 2000 + [f"c{i}" for i in range(12)])
+    rare = [f for f in balance_findings(class_balance(labels)) if f.code == "RARE_CLASS"]
+    assert len(rare) == 1 and rare[0].message.startswith("12 classes are each below 1% of rows")
+
+
+def test_nonfinite_target_values_are_a_warning():
+    from lossadvisor.profiling import profile_table
+
+    frame = pd.DataFrame({"x": np.arange(100.0), "y": np.r_[np.arange(97.0) * 1.5, np.inf, -np.inf, np.nan]})
+    profile = profile_table(frame, target="y", noise=False).to_dict()
+    assert profile["target_nonfinite"] == {"y": {"nan": 1, "posinf": 1, "neginf": 1}}
+    messages = [w["message"] for w in profile["warnings"] if w["code"] == "TARGET_NONFINITE"]
+    assert messages == ["target 'y' has 1 missing, 1 +inf, 1 -inf value(s); drop or fix those rows before training"]

@@ -127,7 +127,10 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
 
     cardinality = {n: int(frame[n].nunique()) for n, k in kinds.items()
                    if k == "categorical" and n not in target and frame[n].nunique() > HIGH_CARDINALITY}
+    nonfinite = target_nonfinite(frame, target)
     warnings = F.overview_findings(overview, target, kinds, cardinality) + F.feature_findings(outliers)
+    infinite = sum(v for k, v in nonfinite[target[0]].items() if k != "nan") if target else 0
+    warnings += F.nonfinite_target_findings(nonfinite, stats.nonfinite - infinite if stats is not None else 0)
     if classes is not None:
         warnings += F.balance_findings(classes)
     warnings += F.noise_findings(noise, attempted=task in CLASSIFICATION and options.noise)
@@ -136,7 +139,7 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
     if masks is not None:
         warnings += F.mask_findings(masks)
     return Profile(dataset.source, overview.rows, overview.columns, target, task, inferred.evidence, overview,
-                   structure, classes, noise, stats, outliers, masks, target_nonfinite(frame, target), tuple(warnings))
+                   structure, classes, noise, stats, outliers, masks, nonfinite, tuple(warnings))
 
 
 def target_nonfinite(frame: pd.DataFrame, target: tuple[str, ...]) -> dict[str, dict[str, int]]:

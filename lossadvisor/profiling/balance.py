@@ -21,10 +21,12 @@ class ClassBalance:
     effective_numbers: dict[str, float]
     label_cardinality: float | None = None  # mean labels per row (multilabel only)
     positive: str | None = None             # binary only: the positive class, last in class order
+    rows: int | None = None                 # multilabel: rows, the denominator of each label's share
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        """The denominator of the proportions: labelled rows (for multilabel, rows carrying any label)."""
+        return self.rows if self.rows is not None else sum(self.counts.values())
 
     @property
     def proportions(self) -> dict[str, float]:
@@ -126,6 +128,7 @@ def balance_from_counts(counts: dict[str, int], label_cardinality: float | None 
         below_10_rows=tuple(k for k, v in counts.items() if v < 10),
         effective_numbers={k: effective_number(v) for k, v in counts.items()},
         label_cardinality=label_cardinality,
+        rows=rows,
     )
 
 

@@ -16,6 +16,9 @@ class Finding:
         return {"code": self.code, "severity": self.severity, "message": self.message}
 
 
+MAX_LISTED = 5  # past this many classes, one summary finding instead of one each
+
+
 def _pct(x: float) -> str:
     return f"{x:.1%}" if x >= 0.001 else f"{x:.2%}"
 
@@ -26,12 +29,23 @@ def balance_findings(classes) -> list[Finding]:
         found.append(Finding("IMBALANCE", f"imbalance ratio {classes.imbalance_ratio:.1f}: majority '{classes.majority}' "
                                           f"has {classes.counts[classes.majority]} rows, minority '{classes.minority}' "
                                           f"{classes.counts[classes.minority]}"))
-    for label in classes.below_1pct:
-        found.append(Finding("RARE_CLASS", f"class '{label}' is {_pct(classes.proportions[label])} of rows (below 1%)"))
-    for label in classes.below_10_rows:
-        found.append(Finding("TINY_CLASS", f"class '{label}' has {classes.counts[label]} rows (fewer than 10): "
-                                           "too few to cross-validate or to trust its metrics"))
+    rare, tiny = classes.below_1pct, classes.below_10_rows
+    if len(rare) <= MAX_LISTED:
+        found += [Finding("RARE_CLASS", f"class '{label}' is {_pct(classes.proportions[label])} of rows (below 1%)")
+                  for label in rare]
+    else:
+        found.append(Finding("RARE_CLASS", f"{len(rare)} classes are each below 1% of rows: {_some(rare)}"))
+    if len(tiny) <= MAX_LISTED:
+        found += [Finding("TINY_CLASS", f"class '{label}' has {classes.counts[label]} rows (fewer than 10): "
+                                        "too few to cross-validate or to trust its metrics") for label in tiny]
+    else:
+        found.append(Finding("TINY_CLASS", f"{len(tiny)} classes have fewer than 10 rows each: {_some(tiny)}"))
     return found
+
+
+def _some(labels) -> str:
+    shown = ", ".join(f"'{label}'" for label in labels[:MAX_LISTED])
+    return shown + (", …" if len(labels) > MAX_LISTED else "")
 
 
 def noise_findings(noise, attempted: bool = False) -> list[Finding]:
@@ -48,6 +62,19 @@ def noise_findings(noise, attempted: bool = False) -> list[Finding]:
         return [Finding("LABEL_NOISE", f"an estimated {_pct(noise.estimated_rate)} of labels look wrong "
                                        f"(interval {_pct(low)}–{_pct(high)}, out-of-fold accuracy {noise.oof_accuracy:.2f})")]
     return []
+
+
+def nonfinite_target_findings(nonfinite: dict[str, dict[str, int]] | None, not_numbers: int = 0) -> list[Finding]:
+    """Missing, ±inf or (for a numeric target) non-numeric target values: rows a loss cannot use."""
+    found = []
+    for column, counts in (nonfinite or {}).items():
+        parts = [f"{n} {what}" for what, n in (("missing", counts["nan"]), ("+inf", counts["posinf"]),
+                                                ("-inf", counts["neginf"]), ("non-numeric", not_numbers)) if n]
+        not_numbers = 0  # only the first target column is profiled as a number
+        if parts:
+            found.append(Finding("TARGET_NONFINITE", f"target '{column}' has {', '.join(parts)} value(s); "
+                                                     "drop or fix those rows before training"))
+    return found
 
 
 def target_findings(stats) -> list[Finding]:

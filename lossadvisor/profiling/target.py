@@ -77,6 +77,8 @@ def hill_tail_index(values: np.ndarray) -> float | None:
     k = int(math.sqrt(len(deviation)))
     if k < 10 or deviation[k] <= 0:
         return None
+    if np.unique(deviation[: k + 1]).size < (k + 1) / 2:
+        return None  # many ties in the tail (small integers): the estimator is not defined for such data
     return float(1.0 / np.mean(np.log(deviation[:k] / deviation[k])))
 
 

@@ -47,6 +47,14 @@ def _infer_single(column: pd.Series, separator: str) -> TaskInference:
     values = column.dropna()
     n_unique = int(values.nunique())
     name = str(column.name)
+    if not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = pd.to_numeric(values, errors="coerce")
+        if len(values) >= 20 and numbers.notna().mean() >= 0.95 and numbers.nunique() > MAX_INTEGER_CLASSES:
+            odd = values[numbers.isna()].astype(str).unique()[:3]
+            inferred = _infer_single(numbers.rename(name), separator)
+            return TaskInference(inferred.task, inferred.evidence + (
+                f"{int(numbers.isna().sum())} target values are not numbers ({', '.join(map(repr, odd))}) "
+                "and are left out",))
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         text = values.astype(str)
         delimited = float(text.str.contains(re.escape(separator), regex=True).mean())

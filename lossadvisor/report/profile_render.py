@@ -48,7 +48,7 @@ def _section_rows(profile: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         ci = f"[{n['ci'][0]:.1%}, {n['ci'][1]:.1%}]" if n.get("ci") else "–"
         rows = [("estimated rate", rate), ("interval", ci), ("out-of-fold accuracy", _fmt(n["oof_accuracy"])),
                 ("model", n["model"]), ("rows used", _fmt(n["rows_used"])), ("note", n["note"])]
-        rows += [(f"row {s['row']}", f"given {s['given']} → likely {s['likely']} ({s['confidence']:.2f})")
+        rows += [(f"data row {s['row']} (0-based)", f"given {s['given']} → likely {s['likely']} ({s['confidence']:.2f})")
                  for s in n["suspects"][:5]]
         sections.append(("Label noise", rows))
     if profile["target_stats"]:
