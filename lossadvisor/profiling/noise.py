@@ -327,17 +327,27 @@ def count_label_noise(fit: OutOfFold, *, max_suspects: int = 10) -> LabelNoise:
 
 
 def has_signal(probs: np.ndarray, codes: np.ndarray, n_classes: int) -> bool:
-    """Whether the model predicts the given labels clearly better than chance.
+    """Whether the model ranks the given labels clearly better than chance.
 
-    Balanced accuracy (mean per-class recall) is 1/K for a model that learned nothing, whatever the
-    class mix. Within max(0.05, 3 standard errors) of that, the features carry no usable signal about
-    the labels, and every disagreement would be counted as noise (random binary labels read as ~50%
-    "wrong"): no estimate can be made.
+    The one-vs-rest ROC AUC of each given class (threshold-free, so heavy imbalance or noise that keeps
+    the argmax on the majority class does not hide real signal) is 0.5 for a model that learned
+    nothing. When the mean AUC is within max(0.01, 4 null standard errors) of 0.5, the features carry
+    no usable signal about the labels and every disagreement would be counted as noise (random binary
+    labels read as ~50% "wrong"): no estimate can be made.
     """
-    predicted = probs.argmax(axis=1)
-    recalls = [np.mean(predicted[codes == k] == k) for k in range(n_classes) if np.any(codes == k)]
-    margin = max(0.05, 3.0 * math.sqrt(0.25 / len(codes)))
-    return float(np.mean(recalls)) - 1.0 / n_classes >= margin
+    from sklearn.metrics import roc_auc_score
+
+    aucs, errors = [], []
+    for k in range(n_classes):
+        positive = codes == k
+        n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+        if n_pos == 0 or n_neg == 0:
+            continue
+        aucs.append(roc_auc_score(positive, probs[:, k]))
+        errors.append(np.sqrt((n_pos + n_neg + 1) / (12.0 * n_pos * n_neg)))  # Mann-Whitney null SE
+    if not aucs:
+        return False
+    return float(np.mean(aucs)) - 0.5 >= max(0.01, 4.0 * float(np.max(errors)))
 
 
 def typical_disagreement(probs: np.ndarray, codes: np.ndarray) -> np.ndarray:
