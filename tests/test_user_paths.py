@@ -92,3 +92,21 @@ def test_target_named_twice_is_refused(runner, binary_csv):
     result = runner.invoke(app, ["profile", str(binary_csv), "--target", "a,a", "--no-noise"])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == ["error: target column 'a' given more than once in --target"]
+
+
+def test_data_options_with_a_saved_profile_are_refused_not_ignored(tmp_path):
+    from typer.testing import CliRunner
+
+    from lossadvisor.cli import app
+
+    runner = CliRunner()
+    saved = tmp_path / "p.json"
+    made = runner.invoke(app, ["profile", "sample_data/clean_balanced.csv", "--no-noise", "-f", "json", "-o", str(saved)])
+    assert made.exit_code == 0, made.output
+    for command in ("recommend", "check"):
+        result = runner.invoke(app, [command, "--profile", str(saved), "--target", "nosuch", "--seed", "3"])
+        assert result.exit_code == 2
+        assert "--target, --seed only apply when reading data, not with --profile" in result.stderr
+        result = runner.invoke(app, [command, "--profile", str(saved), "--task", "regression"])
+        assert result.exit_code == 2 and "conflicts with the profile's task 'multiclass'" in result.stderr
+    assert runner.invoke(app, ["recommend", "--profile", str(saved), "--task", "multiclass"]).exit_code == 0

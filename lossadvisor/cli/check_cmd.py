@@ -81,6 +81,7 @@ def check(
     previous = read_profile_json(baseline, "baseline") if baseline is not None else None
     if profile is not None:
         current = read_profile_json(profile, "profile")
+        source.refuse_with_profile(current.get("task"))
     else:
         current = source.profile(noise=_needs_noise(thresholds, previous))
     result = check_profile(current, thresholds, previous, str(baseline) if baseline else None,

@@ -18,7 +18,7 @@ from typing import Annotated, Callable, Optional, TypeVar
 
 import typer
 
-from lossadvisor.errors import LossAdvisorError
+from lossadvisor.errors import ConfigError, LossAdvisorError
 
 F = TypeVar("F", bound=Callable)
 
@@ -102,6 +102,15 @@ class DataSource:
     threads: int = 1
     no_noise: bool = False
     noise_sample: int = 20_000
+
+    def refuse_with_profile(self, profile_task: str | None) -> None:
+        """A saved profile was given: data options would be silently ignored, so refuse them."""
+        ignored = [f"--{name.replace('_', '-')}" for name, _, default in DATA_OPTIONS[1:]
+                   if name != "task" and getattr(self, name) != default]
+        if ignored:
+            raise ConfigError(f"{', '.join(ignored)} only apply when reading data, not with --profile")
+        if self.task is not None and profile_task is not None and self.task.value != profile_task:
+            raise ConfigError(f"--task {self.task.value} conflicts with the profile's task '{profile_task}'")
 
     @property
     def given(self) -> bool:

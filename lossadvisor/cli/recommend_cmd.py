@@ -81,6 +81,7 @@ def recommend(
         raise ConfigError("give either a data file or --profile, not both")
     if profile is not None:
         profile_dict = read_profile_json(profile)
+        source.refuse_with_profile(profile_dict.get("task"))
     elif source.given:
         profile_dict = source.profile()
     else:
