@@ -86,8 +86,10 @@ class RuleSet:
     rules: tuple[Rule, ...]
 
     def get(self, rule_id: str) -> Rule:
+        """The rule with this ID or alias (case-insensitive: `imb-001` finds IMB-001)."""
+        wanted = rule_id.upper()
         for rule in self.rules:
-            if rule.id == rule_id or rule_id in rule.aliases:
+            if wanted in (rule.id.upper(), *(alias.upper() for alias in rule.aliases)):
                 return rule
         raise ConfigError(f"unknown rule '{rule_id}' ({len(self.rules)} rules loaded)")
 

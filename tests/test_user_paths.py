@@ -110,3 +110,17 @@ def test_data_options_with_a_saved_profile_are_refused_not_ignored(tmp_path):
         result = runner.invoke(app, [command, "--profile", str(saved), "--task", "regression"])
         assert result.exit_code == 2 and "conflicts with the profile's task 'multiclass'" in result.stderr
     assert runner.invoke(app, ["recommend", "--profile", str(saved), "--task", "multiclass"]).exit_code == 0
+
+
+def test_names_are_found_whatever_their_case_and_emit_says_where_it_wrote(tmp_path):
+    from typer.testing import CliRunner
+
+    from lossadvisor.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["explain", "Focal-Tversky"]).exit_code == 0
+    shown = runner.invoke(app, ["rules", "show", "imb-001"])
+    assert shown.exit_code == 0 and "IMB-001" in shown.stdout
+    snippet = tmp_path / "loss.py"
+    result = runner.invoke(app, ["recommend", "--task", "binary", "--imbalance-ratio", "50", "--emit", "python", str(snippet)])
+    assert result.exit_code == 0 and f"to {snippet}" in result.stderr and snippet.exists()

@@ -60,7 +60,7 @@ def explain_command(loss: Annotated[str, typer.Argument(help="Loss name, e.g. fo
     """Print a loss's card: formula, parameters, purpose, pitfalls and source."""
     from lossadvisor.loss_specs import get_card
 
-    card = get_card(loss)
+    card = get_card(loss.strip().lower().replace("-", "_"))  # `explain Focal-Tversky` finds focal_tversky
     if fmt is Format.json:
         typer.echo(json.dumps({"schema_version": 1, **card.to_dict()}, indent=2))
         return

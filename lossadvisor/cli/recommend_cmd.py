@@ -95,6 +95,8 @@ def recommend(
     result = evaluate(ruleset, facts, objectives)
     if emit is not None:
         _write(emit[1], render.render_python(result))
+        chosen = (result.candidates or [result.baseline])[0]
+        typer.echo(f"wrote a snippet that builds '{chosen.loss}' to {emit[1]}", err=True)
     renderer = {"json": render.render_json, "markdown": render.render_markdown, "text": render.render_text}[fmt.value]
     write_output(renderer(result, top=top), output)
 
