@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import yaml
-
 from lossadvisor.checks import CHECKS_BY_KEY, NOISE_BOUNDS, Thresholds
+from lossadvisor.config_files import (discover_section, pyproject_section, read_toml, read_yaml,
+                                      yaml_sections)
 from lossadvisor.errors import ConfigError
 from lossadvisor.load import TASKS
 
-CONFIG_FILENAME = ".lossadvisor.yaml"
-PYPROJECT = "pyproject.toml"
+from lossadvisor.config_files import CONFIG_FILENAME, PYPROJECT  # noqa: E402  (re-exported)
 SECTION = "check"
 
 
@@ -142,28 +140,6 @@ def parse_value(name: str, value: Any) -> Any:
     return PARSERS[name](value)
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ConfigError(f"invalid config in {path}: malformed YAML{where}") from None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid config in {path}: malformed TOML ({exc})") from None
-
-
-def _pyproject_section(document: Mapping[str, Any]) -> Any:
-    tool = document.get("tool")
-    table = tool.get("lossadvisor") if isinstance(tool, Mapping) else None
-    return table.get(SECTION) if isinstance(table, Mapping) else None
-
-
 def read_config_file(path: Path) -> dict[str, Any]:
     """The validated settings in a config file given with ``--config``."""
     path = Path(path)
@@ -171,40 +147,27 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file not found: {path}")
     try:
         if path.suffix.lower() == ".toml":
-            document = _read_toml(path)
-            section = _pyproject_section(document)
+            document = read_toml(path)
+            section = pyproject_section(document, SECTION)
             if section is None:
                 section = document.get(SECTION)
             if section is None:
                 raise ConfigError(f"invalid config in {path}: no [tool.lossadvisor.{SECTION}] or [{SECTION}] table")
             return validate_settings(section, str(path))
-        document = _read_yaml(path)
+        document = read_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config {path}: {exc}") from None
     return _yaml_settings(document, path)
 
 
 def _yaml_settings(document: Any, path: Path) -> dict[str, Any]:
-    if document is None:
-        return {}
-    if not isinstance(document, Mapping):
-        raise ConfigError(f"invalid config in {path}: expected a mapping with a '{SECTION}:' section")
-    unknown = [str(k) for k in document if k != SECTION]
-    if unknown:
-        raise ConfigError(f"invalid config in {path}: unknown section '{unknown[0]}' (expected '{SECTION}:')")
-    return validate_settings(document.get(SECTION), str(path))
+    return validate_settings(yaml_sections(document, path).get(SECTION), str(path))
 
 
 def discover_config(start: Path) -> Path | None:
-    """The nearest pyproject.toml with [tool.lossadvisor.check], or .lossadvisor.yaml, upward from start."""
-    for folder in (start.resolve(), *start.resolve().parents):
-        pyproject = folder / PYPROJECT
-        if pyproject.is_file() and _pyproject_section(_read_toml(pyproject)) is not None:
-            return pyproject
-        candidate = folder / CONFIG_FILENAME
-        if candidate.is_file():
-            return candidate
-    return None
+    """The nearest pyproject.toml with [tool.lossadvisor.check], or .lossadvisor.yaml with `check:`, upward."""
+    found = discover_section(start, SECTION)
+    return found[1] if found else None
 
 
 def load_settings(config: Path | None, start: Path, discover: bool = True) -> tuple[dict[str, Any], Path | None]:
@@ -215,9 +178,9 @@ def load_settings(config: Path | None, start: Path, discover: bool = True) -> tu
     if found is None:
         return {}, None
     if found.name == PYPROJECT:
-        return validate_settings(_pyproject_section(_read_toml(found)), f"{found} [tool.lossadvisor.{SECTION}]"), found
+        return validate_settings(pyproject_section(read_toml(found), SECTION), f"{found} [tool.lossadvisor.{SECTION}]"), found
     try:
-        return _yaml_settings(_read_yaml(found), found), found
+        return _yaml_settings(read_yaml(found), found), found
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config {found}: {exc}") from None
 

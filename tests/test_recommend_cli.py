@@ -211,3 +211,20 @@ def test_the_sample_masks_get_an_overlap_loss(runner) -> None:
     assert result.exit_code == 0, result.output
     top2 = [c["loss"] for c in json.loads(result.stdout)["candidates"][:2]]
     assert set(top2) <= {"dice_ce", "tversky", "focal_tversky", "dice_focal"}
+
+
+def test_user_rules_from_the_config_file(runner: CliRunner, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "r.yaml").write_text(
+        "- id: DEF-001\n  summary: mine\n  source: guide 6.1.5\n  when: {fact: task, eq: binary}\n"
+        "  recommend: {loss: focal, params: {gamma: 0.5}}\n  score: 1.0\n")
+    (tmp_path / ".lossadvisor.yaml").write_text("recommend:\n  rules: mine\ncheck:\n  min_rows: 10\n")
+    work = tmp_path / "sub"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = runner.invoke(app, ["recommend", "--task", "binary", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["candidates"][0]["rules"] == ["DEF-001"]
+    (tmp_path / ".lossadvisor.yaml").write_text("recommend:\n  rule_dir: mine\n")
+    bad = runner.invoke(app, ["recommend", "--task", "binary"])
+    assert bad.exit_code == 2 and "unknown recommend key 'rule_dir'" in bad.stderr

@@ -45,7 +45,7 @@ def recommend(
     under_cost: Annotated[Optional[float], typer.Option("--under-cost", help="Cost per unit of under-prediction.", rich_help_panel=OBJ)] = None,
     over_cost: Annotated[Optional[float], typer.Option("--over-cost", help="Cost per unit of over-prediction.", rich_help_panel=OBJ)] = None,
     budget: Annotated[str, typer.Option("--budget", help="fast or normal.", rich_help_panel=OBJ)] = "normal",
-    rules: Annotated[Optional[Path], typer.Option("--rules", help="Folder or file of rules that add or override by ID.")] = None,
+    rules: Annotated[Optional[Path], typer.Option("--rules", help="Folder or file of rules that add or override by ID (default: `recommend: rules:` in .lossadvisor.yaml or [tool.lossadvisor.recommend]).")] = None,
     top: Annotated[int, typer.Option("--top", help="How many candidates to show.", min=1)] = 3,
     fmt: Annotated[RecommendFormat, typer.Option("--format", "-f", help="Output format.")] = RecommendFormat.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
@@ -76,6 +76,10 @@ def recommend(
                                   over_cost=over_cost, budget=budget)
     if emit is not None and emit[0] != "python":
         raise ConfigError(f"--emit supports 'python FILE', got '{emit[0]}'")
+    if rules is None:
+        from lossadvisor.config_files import configured_rules
+
+        rules = configured_rules(Path.cwd())
     ruleset = load_rules(rules)
     if profile is not None and source.given:
         raise ConfigError("give either a data file or --profile, not both")

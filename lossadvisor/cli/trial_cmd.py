@@ -110,11 +110,15 @@ def _check_matplotlib() -> None:
 
 
 def _recommended(profile: dict, objective: str | None, top: int):
+    from pathlib import Path
+
+    from lossadvisor.config_files import configured_rules
     from lossadvisor.engine import recommend
     from lossadvisor.objectives import Objectives
+    from lossadvisor.ruleset import load_rules
     from lossadvisor.trials.candidates import CandidateSpec
 
-    rec = recommend(profile, Objectives.parse(objective))
+    rec = recommend(profile, Objectives.parse(objective), rules=load_rules(configured_rules(Path.cwd())))
     specs = [CandidateSpec(c.loss, dict(c.params)) for c in rec.top(top)]
     return specs, CandidateSpec(rec.baseline.loss, dict(rec.baseline.params), True)
 
