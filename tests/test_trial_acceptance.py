@@ -115,9 +115,13 @@ def test_gce_beats_cross_entropy_under_30pct_noise_on_clean_test_rows(clean_test
     assert gce["difference"] == pytest.approx(
         candidates["gce"]["metrics"]["macro_f1"]["mean"] - candidates["cross_entropy"]["metrics"]["macro_f1"]["mean"],
         abs=2e-4)
-    # Measured (3 data seeds, 40 features): GCE +0.02..+0.04 macro-F1 over cross-entropy, CI above 0
-    # each time: the 64×64 MLP starts fitting the flipped labels within two epochs, and GCE slows that.
-    assert gce["verdict"] == BETTER and gce["ci"][0] > 0
+    assert gce["ci"][0] <= gce["difference"] <= gce["ci"][1]
+    # GCE ahead, never behind. Not asserted: "better". Over 15 generated tables of this kind
+    # (3-5k rows, 40-64 features, 4-10 classes) GCE led cross-entropy by about +0.01..+0.03
+    # macro-F1 in 13 and the interval cleared zero in about half: the trial keeps each member's
+    # best validation epoch, and cross-entropy peaks at epoch 2-3, before it memorizes the flipped
+    # labels, so early stopping already gives it most of GCE's robustness. Here: +0.018 [+0.004, +0.035].
+    assert gce["difference"] > 0 and gce["verdict"] != WORSE
     # Both losses learn the clean boundary despite the noise (the test labels are clean).
     assert candidates["cross_entropy"]["metrics"]["macro_f1"]["mean"] > 0.8
     assert candidates["gce"]["metrics"]["macro_f1"]["mean"] > 0.85
