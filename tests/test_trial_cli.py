@@ -138,3 +138,18 @@ def test_too_few_rows(tmp_path):
     path = tmp_path / "tiny.csv"
     pd.DataFrame({"a": range(12), "y": [0, 1] * 6}).to_csv(path, index=False)
     assert "at least 30 rows" in _error(_run("trial", path, "--target", "y", "--losses", "focal", *FAST))
+
+
+def test_nothing_but_the_baseline_is_refused_and_markup_is_printed_as_is(tmp_path):
+    from lossadvisor.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["trial", "sample_data/clean_balanced.csv", "--losses", "cross_entropy",
+                                 "--seeds", "1", "--epochs", "1"])
+    assert result.exit_code == 2 and "nothing to compare" in result.stderr
+    rng = np.random.default_rng(0)
+    path = tmp_path / "odd.csv"
+    pd.DataFrame({"x": rng.normal(size=300), "label": rng.choice(["a[/x]", "[bold]b"], 300)}).to_csv(path, index=False)
+    result = runner.invoke(app, ["trial", str(path), "--losses", "focal", "--seeds", "2", "--epochs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "only 2 seed(s)" in result.stdout and "★ marks the best mean, not a significance claim" in result.stdout

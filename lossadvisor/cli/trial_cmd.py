@@ -93,7 +93,11 @@ def trial(
         specs, baseline = _recommended(profile, objective, top)
     options = _options(seeds, source.seed, metric, objective, no_batch, device.value, source.threads, bootstrap, epochs, budget,
                        batch_size, patience)
-    report = _run(dataset, facts, sweep_spec, None if sweep_spec else assemble(specs, baseline, facts.task), options, epochs, seeds)
+    assembled = None if sweep_spec else assemble(specs, baseline, facts.task)
+    if assembled is not None and len(assembled) < 2:
+        raise ConfigError(f"nothing to compare: the only candidate is the baseline '{assembled[0].label}' "
+                          "(recommend found no reason to change the loss); name others with --losses")
+    report = _run(dataset, facts, sweep_spec, assembled, options, epochs, seeds)
     from lossadvisor.report import trial_render as render
 
     if plot is not None:

@@ -105,7 +105,7 @@ def render_text(report: TrialReport, width: int = 160) -> str:
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, no_color=True, highlight=False, emoji=False)
+    console = Console(file=buffer, width=width, no_color=True, highlight=False, emoji=False, markup=False)
     console.print(_headline(report))
     table = Table(show_lines=False)
     table.add_column("candidate", overflow="fold")

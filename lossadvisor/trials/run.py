@@ -365,4 +365,8 @@ def _notes(prepared: PreparedData, scorer: Scorer, outcome: TrainOutcome, option
         notes.append(f"{prepared.dropped_rows} rows without a target were left out")
     if prepared.features.dropped:
         notes.append(f"columns not used as features (id/text/datetime): {', '.join(prepared.features.dropped)}")
+    if options.seeds < 3:
+        notes.append(f"only {options.seeds} seed(s): the intervals reflect test-row sampling more than training "
+                     "variance; use --seeds 3 or more before trusting a verdict")
+    notes.append("★ marks the best mean, not a significance claim: the verdict column says which differences hold")
     return tuple(notes)
