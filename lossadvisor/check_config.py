@@ -108,6 +108,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_added_columns": _count,
     "max_removed_columns": _count,
     "max_retyped_columns": _count,
+    "same_task": _flag,
     "levels": _levels,
     "strict": _flag,
 }

@@ -45,6 +45,7 @@ class Thresholds:
     max_added_columns: int | None = 0
     max_removed_columns: int | None = 0
     max_retyped_columns: int | None = 0
+    same_task: bool | None = True
     levels: Mapping[str, str] = field(default_factory=dict)  # check ID or name → error | warning | off
     strict: bool = False
 
@@ -401,6 +402,17 @@ def check_retyped_columns(profile, drift: Drift, t: Thresholds) -> Outcome:
     return outcome._replace(message=f"{outcome.message}: {', '.join(names[:10])}") if names else outcome
 
 
+def check_same_task(profile, drift: Drift, t: Thresholds) -> Outcome:
+    before, now = drift.tasks
+    if not t.same_task:
+        return skipped("same_task is off")
+    if before is None or now is None:
+        return skipped("a profile has no task")
+    if before != now:
+        return Outcome(FAILED, f"task changed from {before} (baseline) to {now}", now, before)
+    return Outcome(PASSED, f"task is {now}, as in the baseline", now, before)
+
+
 CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("ROWS-001", "min-rows", "min_rows", "error", "enough rows to train on", check_rows),
     CheckSpec("ROWS-002", "min-rows-per-class", "min_rows_per_class", "error", "every class has enough rows", check_rows_per_class),
@@ -421,5 +433,6 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("SCH-001", "columns-added", "max_added_columns", "warning", "columns added since the baseline", check_added_columns, True),
     CheckSpec("SCH-002", "columns-removed", "max_removed_columns", "error", "baseline columns removed", check_removed_columns, True),
     CheckSpec("SCH-003", "columns-retyped", "max_retyped_columns", "error", "columns whose kind changed", check_retyped_columns, True),
+    CheckSpec("SCH-004", "task-changed", "same_task", "error", "the task is the baseline's", check_same_task, True),
 )
 CHECKS_BY_KEY = {spec.id: spec for spec in CHECKS} | {spec.name: spec for spec in CHECKS}

@@ -211,7 +211,7 @@ def test_drift_checks_pass_against_an_identical_baseline():
     base = binary_profile()
     findings = run_checks(base, Thresholds(), baseline=copy.deepcopy(base))
     drift = [f for f in findings if f.id.startswith(("DRF", "SCH"))]
-    assert len(drift) == 9
+    assert len(drift) == 10
     assert {f.status for f in drift if f.id != "DRF-006"} == {"passed"}
     assert finding(findings, "DRF-006").status == "skipped"  # no numeric target
 
@@ -287,3 +287,16 @@ def test_a_value_just_past_the_limit_is_shown_with_enough_digits_to_differ():
     findings = run_checks(profile, Thresholds(max_duplicates=0.05, max_imbalance=20))
     assert finding(findings, "DUP-001").message == "duplicate-row fraction 5.00004% exceeds the maximum 5%"
     assert finding(findings, "IMB-001").message.startswith("imbalance ratio 20.00001 exceeds the maximum 20")
+
+
+def test_a_changed_task_fails_against_the_baseline():
+    from lossadvisor.checks import Thresholds, run_checks
+
+    baseline = {"task": "binary", "rows": 500, "columns": 2, "target": ["y"]}
+    current = {"task": "multiclass", "rows": 500, "columns": 2, "target": ["y"]}
+    found = {f.id: f for f in run_checks(current, Thresholds(), baseline)}
+    assert found["SCH-004"].status == "failed"
+    assert found["SCH-004"].message == "task changed from binary (baseline) to multiclass"
+    same = {f.id: f for f in run_checks(baseline, Thresholds(), baseline)}
+    assert same["SCH-004"].status == "passed"
+    assert "SCH-004" not in {f.id for f in run_checks(current, Thresholds(same_task=None), baseline)}

@@ -57,6 +57,7 @@ class Drift:
     current_noise: float | None
     target_shift: TargetShift | None
     schema: SchemaChange
+    tasks: tuple[str | None, str | None] = (None, None)   # (baseline, current)
 
 
 def _normalise(proportions: Mapping[str, float], labels: Sequence[str]) -> np.ndarray:
@@ -195,6 +196,7 @@ def compare_profiles(baseline: Mapping[str, Any], current: Mapping[str, Any]) ->
             (baseline.get("overview") or {}).get("column_kinds") or {},
             (current.get("overview") or {}).get("column_kinds") or {},
         ),
+        tasks=(baseline.get("task"), current.get("task")),
     )
 
 
