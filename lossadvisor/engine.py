@@ -184,7 +184,8 @@ def configure(rule: Rule, facts: Mapping[str, Any], objective: str | None) -> tu
         if missing:
             return None, f"parameter '{param.name}' needs {', '.join(missing)}"
         params[param.name] = derivation.compute(facts, **dict(param.options))
-        sources[param.name] = ParamSource(rule.id, derivation.formula, derivation.used(facts))
+        sources[param.name] = ParamSource(rule.id, _with_options(derivation, dict(param.options)),
+                                          derivation.used(facts))
     try:
         checked = loss_specs.validate_params(rule.loss, params)
     except loss_specs.LossAdvisorError as exc:
@@ -237,3 +238,15 @@ def _baseline(task: str, ranked: tuple[Candidate, ...]) -> Candidate:
     return Candidate(loss=loss, params={}, param_sources={}, score=None, rules=(),
                      rationale="The plain loss for this task, shown for comparison.",
                      source="guide 6.1.1", caveats=(), confidence="high")
+
+
+def _with_options(derivation, given: Mapping[str, Any]) -> str:
+    """The formula with the option values it was computed with (the rule's, else the defaults)."""
+    import inspect
+
+    defaults = {name: p.default for name, p in inspect.signature(derivation.compute).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    values = {name: given.get(name, defaults.get(name)) for name in derivation.options}
+    shown = ", ".join(f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+                      for name, value in values.items() if value is not None)
+    return f"{derivation.formula}; {shown}" if shown else derivation.formula
