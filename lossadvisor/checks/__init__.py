@@ -1,0 +1,64 @@
+"""The CI gate: thresholds → Findings → exit code.
+
+Every check reads the profile dict (``Profile.to_dict()``, docs/profile-schema.md) and,
+for the drift checks, the :class:`~lossadvisor.profiling.drift.Drift` between a baseline
+profile and this one. A ``max_*`` check fails when the observed value is strictly above
+its limit, a ``min_*`` check when it is strictly below; a check whose data does not
+apply (imbalance on a regression target) is *skipped*, never passed. A check whose
+threshold is ``None`` or whose level is ``off`` is disabled and not reported; the drift
+checks run only when a baseline is given.
+"""
+
+from lossadvisor.checks.current import (
+    check_duplicates,
+    check_imbalance,
+    check_missing,
+    check_noise,
+    check_outliers,
+    check_rows,
+    check_rows_per_class,
+    check_target_finite,
+    check_target_name,
+    check_task,
+)
+from lossadvisor.checks.drift import (
+    check_added_columns,
+    check_js,
+    check_new_classes,
+    check_noise_increase,
+    check_psi,
+    check_removed_columns,
+    check_retyped_columns,
+    check_same_task,
+    check_target_shift,
+    check_vanished_classes,
+)
+from lossadvisor.checks.gate import CHECKS, CHECKS_BY_KEY, check_profile, level_of, run_checks
+from lossadvisor.checks.model import (
+    FAILED,
+    LEVELS,
+    NOISE_BOUNDS,
+    PASSED,
+    SKIPPED,
+    CheckResult,
+    CheckSpec,
+    Finding,
+    Outcome,
+    Thresholds,
+    check_count,
+    check_max,
+    check_min,
+    number,
+    percent,
+    skipped,
+)
+
+__all__ = [
+    "CHECKS", "CHECKS_BY_KEY", "FAILED", "LEVELS", "NOISE_BOUNDS", "PASSED", "SKIPPED",
+    "CheckResult", "CheckSpec", "Finding", "Outcome", "Thresholds",
+    "check_profile", "level_of", "run_checks", "check_count", "check_max", "check_min", "number", "percent", "skipped",
+    "check_duplicates", "check_imbalance", "check_missing", "check_noise", "check_outliers", "check_rows",
+    "check_rows_per_class", "check_target_finite", "check_target_name", "check_task",
+    "check_added_columns", "check_js", "check_new_classes", "check_noise_increase", "check_psi",
+    "check_removed_columns", "check_retyped_columns", "check_same_task", "check_target_shift", "check_vanished_classes",
+]
