@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lossadvisor.profiling.overview import column_kind
+from lossadvisor.profiling.noise_features import MAX_BINS, MAX_CATEGORIES, USED_KINDS, prepare_features
 
 # Thresholds on the model-error share (disagreements that do not look like label noise, see
 # typical_disagreement), from synthetic runs: models >= 90% accurate on the true labels left at most
@@ -168,54 +168,6 @@ def _stratified_sample(codes: np.ndarray, cap: int, folds: int, seed: int) -> np
         take = min(len(members), max(folds, round(cap * len(members) / len(codes))))
         chosen.append(rng.choice(members, size=take, replace=False))
     return np.sort(np.concatenate(chosen))
-
-
-# --- features ------------------------------------------------------------------------------------
-
-USED_KINDS = ("numeric", "boolean", "datetime", "categorical")
-MAX_BINS = 64
-MAX_CATEGORIES = MAX_BINS - 2   # the most frequent ones keep a code, the rest share one (the model's limit)
-
-
-def prepare_features(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """A float matrix the boosted model reads, which of its columns are categorical, and the skipped columns.
-
-    Numbers keep NaN (the model routes missing values itself) and ±inf becomes NaN; datetimes become
-    seconds; categoricals become codes. Id-like, free-text, path and list columns carry no class signal
-    a tree can use, so they are skipped and named.
-    """
-    matrix, categorical, skipped = [], [], []
-    for name in frame.columns:
-        column = frame[name]
-        kind = column_kind(column)
-        values = _as_numbers(column, kind) if kind in USED_KINDS else None
-        if values is None:
-            skipped.append(f"'{name}' ({kind})")
-            continue
-        if np.unique(values[~np.isnan(values)]).size < 2:
-            continue   # constant or empty: nothing to split on
-        matrix.append(values)
-        categorical.append(kind == "categorical")
-    X = np.column_stack(matrix) if matrix else np.empty((len(frame), 0))
-    return X, np.array(categorical, dtype=bool), skipped
-
-
-def _as_numbers(column: pd.Series, kind: str) -> np.ndarray | None:
-    if kind == "categorical":
-        text = column.astype("string")
-        top = text.value_counts().index[:MAX_CATEGORIES]
-        kept = text.where(text.isin(top))   # rarer categories become missing here, then their own code below
-        codes = pd.Categorical(kept, categories=top).codes.astype(float)   # a fresh, writable array
-        codes[(codes < 0) & text.notna().to_numpy()] = MAX_CATEGORIES   # the rarer categories
-        codes[text.isna().to_numpy()] = np.nan
-        return codes
-    if kind == "datetime":
-        if pd.api.types.is_timedelta64_dtype(column):
-            return column.dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
-        stamps = pd.to_datetime(column, errors="coerce", utc=True, format="mixed")
-        return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
-    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return np.where(np.isinf(values), np.nan, values)
 
 
 # --- the out-of-fold model -----------------------------------------------------------------------
@@ -407,3 +359,11 @@ def _note(accuracy, model_error, high, abstain, dropped, skipped, no_signal=Fals
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
+
+
+__all__ = [
+    "RELIABLE_MODEL_ERROR", "ABSTAIN_MODEL_ERROR", "MIN_AGREEING", "Z95", "ROW_TREE_BUDGET", "MIN_ROWS",
+    "MAX_CLASSES", "METHOD", "USED_KINDS", "MAX_BINS", "MAX_CATEGORIES", "BOOSTING", "Suspect", "LabelNoise",
+    "OutOfFold", "estimate_label_noise", "fit_out_of_fold", "prepare_features", "describe_model",
+    "count_label_noise", "has_signal", "typical_disagreement",
+]
