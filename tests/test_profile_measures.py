@@ -201,3 +201,19 @@ def test_nonfinite_target_values_are_a_warning():
     assert profile["target_nonfinite"] == {"y": {"nan": 1, "posinf": 1, "neginf": 1}}
     messages = [w["message"] for w in profile["warnings"] if w["code"] == "TARGET_NONFINITE"]
     assert messages == ["target 'y' has 1 missing, 1 +inf, 1 -inf value(s); drop or fix those rows before training"]
+
+
+def test_mask_statistics_known_answer(tmp_path):
+    from lossadvisor.profiling.masks import mask_stats
+
+    first = np.zeros((4, 4), dtype=np.int64)
+    first[0, 0:2] = 1          # one object of 2 pixels, class 1
+    first[3, 3] = 2            # one object of 1 pixel, class 2
+    first[2, 0] = 255          # ignored (void)
+    np.save(tmp_path / "a.npy", first)
+    np.save(tmp_path / "b.npy", np.zeros((4, 4), dtype=np.int64))   # empty
+    stats = mask_stats((tmp_path / "a.npy", tmp_path / "b.npy"))
+    assert stats.foreground_fractions == (3 / 15, 0.0)
+    assert stats.empty_fraction == 0.5 and stats.foreground_fraction == pytest.approx(0.1)
+    assert stats.class_pixel_fraction == {"0": 28 / 31, "1": 2 / 31, "2": 1 / 31}
+    assert sorted(stats.object_sizes) == [1, 2] and stats.shape == (4, 4)

@@ -30,5 +30,12 @@ def profile(
     from lossadvisor.report.profile_render import render_json, render_markdown, render_text
 
     result = source.profile()
-    renderer = {"json": render_json, "markdown": render_markdown, "text": render_text}[fmt.value]
-    write_output(renderer(result), output)
+    if fmt is ProfileFormat.text:
+        import shutil
+        import sys
+
+        terminal = output is None and sys.stdout.isatty()
+        text = render_text(result, width=shutil.get_terminal_size().columns if terminal else None, color=terminal)
+    else:
+        text = {"json": render_json, "markdown": render_markdown}[fmt.value](result)
+    write_output(text, output)

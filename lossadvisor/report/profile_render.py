@@ -81,14 +81,16 @@ def render_markdown(profile: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_text(profile: dict, width: int | None = None) -> str:
+def render_text(profile: dict, width: int | None = None, color: bool = False) -> str:
+    """The terminal report; `color` adds ANSI colours (for a terminal, not for a file or a pipe)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     buffer = io.StringIO()
     # emoji off and data escaped: a class or column named "[b]x" or ":smile:" must print as is
-    console = Console(file=buffer, width=width or 100, force_terminal=False, highlight=False, emoji=False)
+    console = Console(file=buffer, width=width or 100, force_terminal=color, no_color=not color, highlight=False,
+                      emoji=False)
     summary = Table(show_header=False, title="lossadvisor profile", title_justify="left", box=None)
     for key, value in _summary_rows(profile):
         summary.add_row(f"[bold]{key}[/]", escape(value))
