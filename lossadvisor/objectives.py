@@ -46,6 +46,11 @@ class Objectives:
                 raise ConfigError(f"{flag} must be a positive number, got {value}")
         if budget not in BUDGETS:
             raise ConfigError(f"unknown budget '{budget}' (expected {' or '.join(BUDGETS)})")
+        if quantile is not None and under_cost is not None and over_cost is not None:
+            implied = under_cost / (under_cost + over_cost)  # the newsvendor fractile
+            if abs(implied - quantile) > 0.01:
+                raise ConfigError(f"--objective quantile:{quantile:g} contradicts --under-cost/--over-cost, which "
+                                  f"imply quantile {implied:.3g}; give one or the other")
         return cls(name, beta, quantile, fn_cost, fp_cost, under_cost, over_cost, budget)
 
     def for_task(self, task: str) -> "Objectives":

@@ -124,3 +124,21 @@ def test_names_are_found_whatever_their_case_and_emit_says_where_it_wrote(tmp_pa
     snippet = tmp_path / "loss.py"
     result = runner.invoke(app, ["recommend", "--task", "binary", "--imbalance-ratio", "50", "--emit", "python", str(snippet)])
     assert result.exit_code == 0 and f"to {snippet}" in result.stderr and snippet.exists()
+
+
+def test_contradictory_recommend_flags_are_refused():
+    from typer.testing import CliRunner
+
+    from lossadvisor.cli import app
+
+    runner = CliRunner()
+    for args, message in (
+        (["--task", "regression", "--n-classes", "5"], "--n-classes describes binary/multiclass/multilabel data"),
+        (["--task", "binary", "--foreground-fraction", "0.01"], "--foreground-fraction describes segmentation data"),
+        (["--task", "regression", "--objective", "quantile:0.9", "--under-cost", "1", "--over-cost", "9"],
+         "contradicts --under-cost/--over-cost, which imply quantile 0.1"),
+    ):
+        result = runner.invoke(app, ["recommend", *args])
+        assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
+    agreeing = ["recommend", "--task", "regression", "--objective", "quantile:0.9", "--under-cost", "9", "--over-cost", "1"]
+    assert runner.invoke(app, agreeing).exit_code == 0

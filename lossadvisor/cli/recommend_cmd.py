@@ -96,6 +96,10 @@ def recommend(
     facts.update(_flag_facts(source.task.value if source.task else None, imbalance_ratio, n_classes, noise_rate,
                              foreground_fraction, empty_fraction, outlier_fraction, kurtosis, dispersion,
                              zero_fraction, mad, structure, n_targets))
+    _check_fact_flags(facts.get("task"), imbalance_ratio=imbalance_ratio, n_classes=n_classes, noise_rate=noise_rate,
+                      foreground_fraction=foreground_fraction, empty_fraction=empty_fraction,
+                      outlier_fraction=outlier_fraction, kurtosis=kurtosis, dispersion=dispersion,
+                      zero_fraction=zero_fraction, mad=mad)
     result = evaluate(ruleset, facts, objectives)
     if emit is not None:
         _write(emit[1], render.render_python(result))
@@ -126,6 +130,22 @@ def _flag_facts(task, imbalance_ratio, n_classes, noise_rate, foreground_fractio
     if task == "count" and dispersion is not None:
         facts["target_stats.is_count"] = True
     return {name: value for name, value in facts.items() if value is not None}
+
+
+FACT_TASKS = {  # the tasks each fact flag describes; a flag for another task would be silently unused
+    ("imbalance_ratio", "n_classes", "noise_rate"): ("binary", "multiclass", "multilabel"),
+    ("foreground_fraction", "empty_fraction"): ("segmentation",),
+    ("outlier_fraction", "kurtosis", "dispersion", "zero_fraction", "mad"): ("regression", "count", "multitarget"),
+}
+
+
+def _check_fact_flags(task: str | None, **given) -> None:
+    """Refuse a fact flag that does not describe the task (e.g. --n-classes for regression)."""
+    for names, tasks in FACT_TASKS.items():
+        for name in names:
+            if given.get(name) is not None and task not in tasks:
+                raise ConfigError(f"--{name.replace('_', '-')} describes {'/'.join(tasks)} data, "
+                                  f"not a {task or 'task-less'} problem")
 
 
 def _write(path: Path, text: str) -> None:
