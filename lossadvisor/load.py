@@ -117,7 +117,20 @@ def _read_csv(source, sep: str, name: str) -> pd.DataFrame:
         raise LoadError(f"malformed {'TSV' if sep == chr(9) else 'CSV'} in {name}: {_first_line(exc)}") from exc
     if frame.shape[0] == 0:
         raise LoadError(f"file has a header but no rows: {name}")
+    header = _header(source, sep)
+    repeated = sorted({raw for raw in header if raw and header.count(raw) > 1})
+    if repeated:
+        raise LoadError(f"{name} repeats column name(s) {', '.join(repr(r) for r in repeated)} in its header; "
+                        "rename them so each column can be told apart")
     return frame
+
+
+def _header(source, sep: str) -> list[str]:
+    """The header row as written (pandas renames a repeated name 'a' to 'a.1')."""
+    if hasattr(source, "seek"):
+        source.seek(0)
+    row = pd.read_csv(source, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0]
+    return [str(v) for v in row.tolist()]
 
 
 def _first_line(exc: BaseException) -> str:

@@ -94,3 +94,10 @@ def test_empty_target_option_and_non_utf8_files_are_refused(tmp_path):
     path.write_bytes("x,label\n1,caf\xe9\n2,th\xe9\n".encode("latin-1"))
     with pytest.raises(LoadError, match="save it as UTF-8"):
         load_dataset(path)
+
+
+def test_a_repeated_header_name_is_refused(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("a,a,label\n1,2,x\n3,4,y\n")
+    with pytest.raises(LoadError, match="repeats column name\\(s\\) 'a'"):
+        load_dataset(path)
