@@ -222,3 +222,18 @@ def test_labels_with_no_signal_in_the_features_are_not_read_as_noise():
         noise = estimate_label_noise(features, labels, seed=0)
         assert noise.estimated_rate is None and not noise.reliable
         assert "no better than chance" in noise.note
+
+
+def test_grouped_rows_are_judged_by_models_that_never_saw_their_group():
+    # 150 groups of 6 near-identical rows; each group's label is random: across groups there is no signal,
+    # but a model that has seen a row's siblings "predicts" its label perfectly.
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(150, 4))
+    group = np.repeat(np.arange(150), 6)
+    features = pd.DataFrame(centres[group] + rng.normal(scale=0.01, size=(900, 4)), columns=list("abcd"))
+    labels = pd.Series(rng.integers(0, 2, size=150)[group])
+    leaky = estimate_label_noise(features, labels, seed=0)
+    grouped = estimate_label_noise(features, labels, seed=0, groups=pd.Series(group))
+    assert leaky.oof_accuracy > 0.9                       # siblings leak the label across folds
+    assert grouped.estimated_rate is None and not grouped.reliable
+    assert grouped.oof_accuracy < 0.7

@@ -117,7 +117,8 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
     if task in CLASSIFICATION:
         classes = class_balance(frame[target[0]], load.positive_class)
         if options.noise:
-            noise = _estimate_noise(features, frame[target[0]], kinds, options)
+            groups = frame[structure.group_column] if structure.group_column else None
+            noise = _estimate_noise(features, frame[target[0]], kinds, options, groups)
     elif task == "multilabel":
         classes = multilabel_balance(multilabel_indicators(frame, target, load.label_separator))
     elif task in ("regression", "count", "multitarget"):
@@ -154,9 +155,11 @@ def target_nonfinite(frame: pd.DataFrame, target: tuple[str, ...]) -> dict[str, 
     return counts
 
 
-def _estimate_noise(features: pd.DataFrame, labels: pd.Series, kinds: dict[str, str], options: ProfileOptions):
+def _estimate_noise(features: pd.DataFrame, labels: pd.Series, kinds: dict[str, str], options: ProfileOptions,
+                    groups: pd.Series | None = None):
     from lossadvisor.profiling.noise import estimate_label_noise
 
-    usable = [n for n in features.columns if kinds.get(n) in ("numeric", "boolean", "categorical", "datetime")]
+    usable = [n for n in features.columns if kinds.get(n) in ("numeric", "boolean", "categorical", "datetime")
+              and (groups is None or n != groups.name)]  # a group id identifies rows, it does not describe them
     return estimate_label_noise(features[usable], labels, seed=options.seed, sample_cap=options.noise_sample_cap,
-                                threads=options.threads, progress=options.progress)
+                                threads=options.threads, progress=options.progress, groups=groups)

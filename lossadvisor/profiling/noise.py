@@ -90,16 +90,18 @@ def estimate_label_noise(
     threads: int = 1,
     max_suspects: int = 10,
     progress: bool = False,
+    groups: pd.Series | None = None,
 ) -> LabelNoise | None:
     """Estimate the fraction of wrong class labels, with an interval, per-class rates and suspects.
 
     ``features`` and ``labels`` are aligned by position; neither is modified. Rows with a missing
     label are left out, and so are classes with fewer than ``folds`` rows (named in the note).
     Returns None when no estimate can be made: fewer than two classes left, more than ``MAX_CLASSES``
-    classes, or no usable feature.
+    classes, or no usable feature. With ``groups`` (e.g. a patient id), the folds keep each group on
+    one side, so a row is never judged by a model that saw its siblings.
     """
     fit = fit_out_of_fold(features, labels, seed=seed, sample_cap=sample_cap, folds=folds,
-                          threads=threads, progress=progress)
+                          threads=threads, progress=progress, groups=groups)
     return None if fit is None else count_label_noise(fit, max_suspects=max_suspects)
 
 
@@ -117,7 +119,8 @@ class OutOfFold:
 
 
 def fit_out_of_fold(features: pd.DataFrame, labels: pd.Series, *, seed: int = 0, sample_cap: int = 20_000,
-                    folds: int = 5, threads: int = 1, progress: bool = False) -> OutOfFold | None:
+                    folds: int = 5, threads: int = 1, progress: bool = False,
+                    groups: pd.Series | None = None) -> OutOfFold | None:
     """Sample rows, prepare the features and fit the boosted model fold by fold; None when impossible."""
     if len(features) != len(labels):
         raise ValueError(f"features have {len(features)} rows but labels have {len(labels)}")
@@ -129,7 +132,8 @@ def fit_out_of_fold(features: pd.DataFrame, labels: pd.Series, *, seed: int = 0,
     X, categorical, skipped = prepare_features(features.iloc[positions])
     if X.shape[1] == 0:
         return None
-    probs = _out_of_fold_probabilities(X, codes, categorical, folds, seed, threads, progress)
+    group_codes = None if groups is None else pd.factorize(groups.iloc[positions])[0]
+    probs = _out_of_fold_probabilities(X, codes, categorical, folds, seed, threads, progress, group_codes)
     return OutOfFold(probs, codes, tuple(names), positions, folds, tuple(dropped), tuple(skipped))
 
 
@@ -194,12 +198,16 @@ def _make_model(categorical: np.ndarray, seed: int, train_labels: np.ndarray):
 
 
 def _out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, folds: int,
-                               seed: int, threads: int, progress: bool) -> np.ndarray:
-    from sklearn.model_selection import StratifiedKFold
+                               seed: int, threads: int, progress: bool,
+                               groups: np.ndarray | None = None) -> np.ndarray:
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
     from threadpoolctl import threadpool_limits
 
     probs = np.zeros((len(y), int(y.max()) + 1))
-    splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y)
+    if groups is not None and np.unique(groups).size >= folds:
+        splits = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y, groups)
+    else:
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y)
     with threadpool_limits(limits=threads), _fold_progress(progress, folds) as advance:
         for train, test in splits:
             model = _make_model(categorical, seed, y[train])
