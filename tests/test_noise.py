@@ -237,3 +237,14 @@ def test_grouped_rows_are_judged_by_models_that_never_saw_their_group():
     assert leaky.oof_accuracy > 0.9                       # siblings leak the label across folds
     assert grouped.estimated_rate is None and not grouped.reliable
     assert grouped.oof_accuracy < 0.7
+
+
+def test_duplicated_rows_do_not_vouch_for_each_other():
+    from lossadvisor.profiling import profile_table
+
+    rng = np.random.default_rng(4)
+    base = pd.DataFrame(rng.normal(size=(150, 4)), columns=list("abcd"))
+    base["label"] = rng.integers(0, 2, size=150)          # random labels: no signal
+    frame = pd.concat([base] * 6, ignore_index=True)       # every row six times
+    noise = profile_table(frame, seed=0).to_dict()["label_noise"]
+    assert noise["estimated_rate"] is None and noise["oof_accuracy"] < 0.7

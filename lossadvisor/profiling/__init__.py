@@ -161,5 +161,10 @@ def _estimate_noise(features: pd.DataFrame, labels: pd.Series, kinds: dict[str, 
 
     usable = [n for n in features.columns if kinds.get(n) in ("numeric", "boolean", "categorical", "datetime")
               and (groups is None or n != groups.name)]  # a group id identifies rows, it does not describe them
+    if groups is None and usable:
+        # Rows with identical features are one group: a copy in the training folds would vouch for its twin.
+        row_keys = pd.util.hash_pandas_object(features[usable], index=False)
+        if row_keys.duplicated().any():
+            groups = row_keys
     return estimate_label_noise(features[usable], labels, seed=options.seed, sample_cap=options.noise_sample_cap,
                                 threads=options.threads, progress=options.progress, groups=groups)
