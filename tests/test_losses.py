@@ -352,6 +352,17 @@ def test_uncertainty_weighted():
     assert len(list(loss.parameters())) == 1
 
 
+def test_uncertainty_weighted_classification_term_has_factor_one():
+    """Kendall et al. 2018 eq. 10: ½e^{-s}·L for a regression task, e^{-s}·L for a classification task."""
+    loss = build_loss("uncertainty_weighted", components=["mse", "cross_entropy"], init_log_var=math.log(2))
+    outs = (torch.tensor(P, dtype=D), torch.tensor(Z, dtype=D))
+    tgts = (torch.tensor(T, dtype=D), torch.tensor(Y))
+    mse = mean([r * r for r in R])
+    expected = 0.5 * 0.5 * mse + 1.0 * 0.5 * mean(CE) + math.log(2)
+    assert float(loss(outs, tgts).detach()) == pytest.approx(expected)
+    assert loss.factors == [0.5, 1.0]
+
+
 def test_penalties():
     w = torch.tensor([1.0, -2.0, 0.5], dtype=D)
     assert float(build_loss("l1_penalty", strength=0.1)(w)) == pytest.approx(0.35)

@@ -61,11 +61,23 @@ class CompositeLoss(nn.Module):
         return total
 
 
-class UncertaintyWeightedLoss(nn.Module):
-    """Multi-task loss with learned weights, Σ_i ½e^{-s_i}L_i + ½s_i, s = log σ² (Kendall et al. 2018).
+# Kendall et al. 2018: a Gaussian likelihood gives 1/(2σ²)·L + log σ (eq. 7), a softmax
+# likelihood scaled by 1/σ² gives 1/σ²·L + log σ (eq. 10). With s = log σ², log σ = ½s.
+_CLASSIFICATION_INPUTS = frozenset({"class_logits", "binary_logits", "multilabel_logits", "segmentation_logits"})
 
-    forward takes a sequence of per-task outputs and one of per-task targets. Its
-    ``log_vars`` are parameters: give them to the optimizer with the model's.
+
+def task_factor(loss_name: str) -> float:
+    """The factor c in c·e^{-s}·L: 1 for a classification loss, ½ for any other (Gaussian) task."""
+    return 1.0 if get_card(loss_name).inputs in _CLASSIFICATION_INPUTS else 0.5
+
+
+class UncertaintyWeightedLoss(nn.Module):
+    """Multi-task loss with learned weights, Σ_i c_i·e^{-s_i}·L_i + ½s_i, s = log σ² (Kendall et al. 2018).
+
+    c_i = ½ for regression-type tasks (Gaussian likelihood, the paper's eq. 7) and 1 for
+    classification tasks (scaled softmax likelihood, eq. 10); guide 6.1.4, 6.3.8 name the
+    method without the formula. forward takes a sequence of per-task outputs and one of
+    per-task targets. Its ``log_vars`` are parameters: give them to the optimizer with the model's.
     """
 
     name = "uncertainty_weighted"
@@ -74,6 +86,7 @@ class UncertaintyWeightedLoss(nn.Module):
         super().__init__()
         self.parts = modules
         self.names = names
+        self.factors = [task_factor(module.name) for module in modules]
         self.log_vars = nn.Parameter(torch.full((len(modules),), float(init_log_var)))
         self.last_components: dict[str, float] = {}
 
@@ -85,7 +98,7 @@ class UncertaintyWeightedLoss(nn.Module):
         for i, (module, out, tgt) in enumerate(zip(self.parts, outputs, targets)):
             task_loss = module(out, tgt)
             s = self.log_vars[i].to(task_loss.dtype)
-            total = total + 0.5 * torch.exp(-s) * task_loss + 0.5 * s
+            total = total + self.factors[i] * torch.exp(-s) * task_loss + 0.5 * s
             self.last_components[self.names[i]] = float(task_loss.detach().sum())
         return total
 
@@ -135,4 +148,4 @@ class L2Penalty(ElasticNetPenalty):
         super().__init__(strength, 0.0)
 
 
-__all__ = ["CompositeLoss", "UncertaintyWeightedLoss", "ElasticNetPenalty", "L1Penalty", "L2Penalty"]
+__all__ = ["CompositeLoss", "UncertaintyWeightedLoss", "task_factor", "ElasticNetPenalty", "L1Penalty", "L2Penalty"]
