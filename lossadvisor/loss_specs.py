@@ -171,7 +171,9 @@ COUNTS = ParamSpec("counts", "float_list", None, low=0, low_open=True, required=
 FP_ALPHA = ParamSpec("alpha", "float", 0.3, low=0, doc="Weight of false positives.")
 FN_BETA = ParamSpec("beta", "float", 0.7, low=0, doc="Weight of false negatives.")
 ACTIVE_A = ParamSpec("A", "float", -4.0, high=0, high_open=True,
-                     doc="log of the clamped zero in the one-hot target (log 1e-4 = -4 in the paper's code).")
+                     doc="Value given to log 0 in the one-hot target; Wang et al. 2019 set A = -4. Their "
+                         "code clamps the one-hot at 1e-4 instead, and ln 1e-4 = -9.21, not -4: pass "
+                         "A=-9.21 to match the code.")
 
 _SEG_NOTE = (" Segmentation input: logits (N, C, *spatial) and int64 labels (N, *spatial); softmax over C"
              " (sigmoid when C = 1, labels {0, 1}). A class absent from both prediction and target scores"

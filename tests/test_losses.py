@@ -97,6 +97,9 @@ def test_poly1_label_smoothing_gce_sce_nce_rce_mae():
     assert cls("label_smoothing", smoothing=0.1) == pytest.approx(smoothed)
     assert cls("gce", q=0.7) == pytest.approx(mean([(1 - p ** 0.7) / 0.7 for p in PY]))
     assert cls("sce") == pytest.approx(mean([0.1 * c + 4 * (1 - p) for c, p in zip(CE, PY)]))
+    # Wang et al.'s code clamps the one-hot at 1e-4: A = ln 1e-4 = -9.2103, not the paper's -4
+    code_a = math.log(1e-4)
+    assert cls("sce", A=code_a) == pytest.approx(mean([0.1 * c + 9.2103404 * (1 - p) for c, p in zip(CE, PY)]))
     nce = [lpy / sum(lp) for lpy, lp in zip(LPY, LP)]
     assert cls("nce_rce") == pytest.approx(mean([n + 4 * (1 - p) for n, p in zip(nce, PY)]))
     assert cls("mae_classification") == pytest.approx(mean([2 * (1 - p) for p in PY]))
