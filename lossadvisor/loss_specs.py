@@ -451,10 +451,14 @@ _CARDS = [
           "guide 6.1.7; Hadsell et al. 2006", inputs="embedding_labels"),
     _card("info_nce", ("embedding",),
           "CE(q_i . k_j / tau, j = i) over cosine similarities, in-batch negatives",
-          [ParamSpec("temperature", "float", 0.07, low=0, low_open=True), REDUCTION],
+          [ParamSpec("temperature", "float", 0.07, low=0, low_open=True,
+                     doc="0.07 from Wu et al. 2018 and MoCo (He et al. 2020); SimCLR tuned it per set "
+                         "(0.1-0.5), SupCon 0.1. Oord et al.'s CPC has no temperature."), REDUCTION],
           "Contrastive representation learning with matching pairs (query, key).",
-          "Needs large batches for many negatives; depends on the batch composition.",
-          "guide 6.1.7; Oord et al. 2018; Chen et al. 2020", inputs="embedding_pairs"),
+          "Needs large batches for many negatives; depends on the batch composition. One direction "
+          "(queries against keys), not SimCLR's symmetric 2N-view NT-Xent.",
+          "guide 6.1.7; Oord et al. 2018 (loss); Wu et al. 2018, He et al. 2020 (tau = 0.07); Chen et al. 2020",
+          inputs="embedding_pairs"),
     # --- combinations ------------------------------------------------------------------
     _card("composite", TASKS,
           "sum_i w_i L_i, each component tracked separately",
