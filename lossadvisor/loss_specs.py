@@ -438,10 +438,15 @@ _CARDS = [
           "guide 6.1.7; Graves et al. 2006",
           "torch.nn.CTCLoss(blank={blank}, zero_infinity={zero_infinity}, reduction='{reduction}')", inputs="ctc"),
     _card("triplet", ("embedding",),
-          "max(d(a, p) - d(a, n) + margin, 0), batch-hard triplets on L2-normalised embeddings",
-          [ParamSpec("margin", "float", 0.2, low=0), ParamSpec("normalize", "bool", True), REDUCTION],
+          "max(d(a, p) - d(a, n) + margin, 0), d the Euclidean (not squared) distance, batch-hard triplets "
+          "on L2-normalised embeddings",
+          [ParamSpec("margin", "float", 0.2, low=0,
+                     doc="FaceNet's 0.2, which it set on SQUARED distances with semi-hard negatives."),
+           ParamSpec("normalize", "bool", True), REDUCTION],
           "Metric learning from identity labels.",
-          "Anchors without a positive or a negative in the batch score 0: sample at least 2 per identity.",
+          "Anchors without a positive or a negative in the batch score 0: sample at least 2 per identity. "
+          "Differs from FaceNet (squared distances, semi-hard negatives) because it follows Hermans et al.'s "
+          "batch-hard form on plain distances, as torch's TripletMarginLoss does; 0.2 is a start, not a match.",
           "guide 6.1.7; Schroff et al. 2015; Hermans et al. 2017",
           "torch.nn.TripletMarginLoss(margin={margin}, reduction='{reduction}')", inputs="embedding_labels"),
     _card("contrastive", ("embedding",),
