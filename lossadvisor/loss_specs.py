@@ -263,7 +263,8 @@ _CARDS = [
           [ParamSpec("q", "float", 0.7, low=0, high=1, low_open=True), IGNORE_INDEX, REDUCTION],
           "Noisy labels: between CE (q->0) and MAE (q=1).",
           "Underfits clean or many-class data; use only on a confident noise estimate. q=1 gives 1-p_y (half of "
-          "mae_classification).",
+          "mae_classification). This is the paper's plain L_q loss: its truncated variant (loss held at "
+          "L_q(k), k = 0.5, for p_y <= k, with periodic pruning of those samples) is not implemented.",
           "guide 6.1.6; Zhang & Sabuncu 2018"),
     _card("sce", _CLS,
           "alpha CE + beta RCE, RCE = -A (1 - p_y)",
