@@ -210,11 +210,15 @@ _CARDS = [
           "w_c = (1-beta)/(1-beta^n_c), normalised to sum C; weighted CE (or focal) with w",
           [COUNTS, ParamSpec("beta", "float", 0.9999, low=0, high=1, high_open=True,
                              doc="1/(1-beta) is the count past which a class's weight stops growing."),
-           ParamSpec("loss_type", "str", "softmax", choices=("softmax", "focal"), doc="Base loss."),
-           ParamSpec("gamma", "float", 0.5, low=0, doc="Focal exponent when loss_type='focal'."),
+           ParamSpec("loss_type", "str", "softmax", choices=("softmax", "focal"),
+                     doc="Base loss: softmax CE, or softmax focal."),
+           ParamSpec("gamma", "float", 0.5, low=0,
+                     doc="Focal exponent when loss_type='focal' (Cui et al.: 0.5 with beta 0.999 on the large sets)."),
            IGNORE_INDEX, REDUCTION],
           "Long-tailed classes: re-weights by the effective number of samples.",
-          "beta=0 gives plain CE; beta near 1 gives inverse frequency. Choose beta from the class counts.",
+          "beta=0 gives plain CE; beta near 1 gives inverse frequency. Choose beta from the class counts. "
+          "loss_type='focal' differs from the paper, whose CB focal is one-vs-all sigmoid focal: here the focal "
+          "term is the softmax one so that it shares the single-label inputs of the other cards.",
           "guide 6.2.8; Cui et al. 2019", example=_EX3),
     _card("focal", _CLS,
           "-alpha_t (1-p_t)^gamma log p_t, with (1-p_t)^gamma = exp(gamma log(1-p_t)) from log-sigmoid/log-softmax",
