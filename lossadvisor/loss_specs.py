@@ -372,7 +372,8 @@ _CARDS = [
            SMOOTH, INCLUDE_BG, BATCH, SEG_IGNORE, REDUCTION],
           "Small lesions (~5% of the image): Tversky with extra weight on hard classes." + _SEG_NOTE,
           "The exponent is 1/gamma, so gamma > 1 gives an exponent < 1; its gradient is unbounded as TI -> 1 "
-          "(computed with a floor). alpha weighs FP, beta FN (the paper's 0.7 is on FN).",
+          "(computed with a floor). alpha weighs FP, beta FN: Abraham & Khan name them the other way round "
+          "(their alpha = 0.7 is on FN). They sum over classes; the mean here only rescales.",
           "guide 6.1.5; Abraham & Khan 2019", inputs="segmentation_logits"),
     _card("lovasz", ("segmentation",),
           "Lovasz extension of the Jaccard loss over sorted softmax errors, per class",
@@ -380,7 +381,9 @@ _CARDS = [
                      doc="Average over classes present in the target, or over all classes."),
            SEG_IGNORE, REDUCTION],
           "Direct IoU optimisation; often for fine-tuning after CE." + _SEG_NOTE,
-          "Computed per image; a class absent from an image contributes nothing under 'present'.",
+          "Computed per image (it targets per-image IoU; Berman et al. also compute it over the whole batch, "
+          "closer to dataset IoU, which is not offered here); a class absent from an image contributes nothing "
+          "under 'present'.",
           "guide 6.1.7; Berman et al. 2018", inputs="segmentation_logits"),
     # --- regression and counts -------------------------------------------------------
     _card("mse", ("regression", "multitarget"), "(y - f)^2", [REDUCTION],
