@@ -101,7 +101,7 @@ def class_order(labels: pd.Series, positive: str | None = None) -> list:
 
 def positive_class(labels: pd.Series, order: list, requested: str | None = None):
     """The positive label of a binary target (see class_order)."""
-    names = [_label(v) for v in order]
+    names = [label_text(v) for v in order]
     if requested is not None:
         if requested not in names:
             from lossadvisor.errors import LoadError
@@ -136,10 +136,10 @@ def class_balance(labels: pd.Series, positive: str | None = None) -> ClassBalanc
     """Balance of a single-label target (missing labels are left out); counts are in class order."""
     order = class_order(labels, positive)
     tally = labels.value_counts(dropna=True)
-    counts = {_label(v): int(tally[v]) for v in order}
+    counts = {label_text(v): int(tally[v]) for v in order}
     balance = balance_from_counts(counts)
     if len(order) == 2:
-        return replace(balance, positive=_label(order[-1]))
+        return replace(balance, positive=label_text(order[-1]))
     return balance
 
 
@@ -158,7 +158,8 @@ def multilabel_balance(indicators: pd.DataFrame) -> ClassBalance:
     return balance_from_counts(counts, label_cardinality=cardinality, rows=len(indicators))
 
 
-def _label(value) -> str:
+def label_text(value) -> str:
+    """A label as the profile names it: 2.0 (an integer label read as float beside missing values) is '2'."""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     return str(value)

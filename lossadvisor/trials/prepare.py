@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from lossadvisor.errors import LossAdvisorError
+from lossadvisor.profiling.balance import label_text
 from lossadvisor.trials.features import FeatureMatrix, encode_features
 from lossadvisor.trials.split import Split, split_rows
 
@@ -66,7 +67,9 @@ class PreparedData:
 def _encode_classes(values: pd.Series, task: str, order: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
     """Class codes in the profile's class order, so per-class parameters (weights, counts,
     priors) from ``recommend`` line up; for binary the positive class is the last one."""
-    text = values.astype(str).to_numpy()
+    # Named as the profile names them: an integer label column with missing values reads as
+    # float (2.0), and '2.0' would miss the profile's '2' and lose its class order.
+    text = np.array([label_text(v) for v in values], dtype=object)
     present = set(np.unique(text))
     if task == "binary" and len(present) != 2:
         raise LossAdvisorError(f"a binary target needs exactly 2 classes; found {len(present)}")
