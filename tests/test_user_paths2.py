@@ -26,3 +26,35 @@ def test_trial_keeps_the_profiles_positive_class_when_integer_labels_have_gaps(t
     assert facts.class_order == ("5", "2")
     assert prepared.classes == ("5", "2")
     assert prepared.y.sum() == (label == 2.0).sum()
+
+
+def _write_candidates(path, task: str, class_order: list[str]):
+    import json
+
+    path.write_text(json.dumps({"schema_version": "1.0", "task": task, "class_order": class_order,
+                                "candidates": [{"loss": "focal", "params": {"gamma": 1.0}}],
+                                "baseline": {"loss": "cross_entropy", "params": {}}}))
+    return path
+
+
+@pytest.mark.parametrize("task, order, message", [
+    ("multiclass", ["cat", "dog", "fox"], "was recommended for a multiclass target; this data's target is binary"),
+    ("binary", ["a", "b"], "was recommended for classes a, b; this data's classes are 0, 1"),
+    ("binary", "01", "'class_order' must be a list of class names"),
+])
+def test_trial_refuses_candidates_recommended_for_other_data(runner, binary_csv, tmp_path, task, order, message):
+    # Bug: candidates from another dataset were trialled anyway; their class order silently fell back
+    # to sorted labels, which made the majority class 'ok' positive (PR-AUC 0.99, ROC-AUC below 0.5).
+    path = _write_candidates(tmp_path / "rec.json", task, order)
+    result = runner.invoke(app, ["trial", str(binary_csv), "--candidates", str(path), "--seeds", "1", "--epochs", "1"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and lines[0].endswith(message)
+
+
+def test_trial_accepts_candidates_made_for_this_data(runner, binary_csv, tmp_path):
+    path = _write_candidates(tmp_path / "rec.json", "binary", ["0", "1"])
+    result = runner.invoke(app, ["trial", str(binary_csv), "--candidates", str(path), "--seeds", "1", "--epochs", "1",
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "focal(gamma=1)" in result.stdout

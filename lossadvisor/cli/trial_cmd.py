@@ -57,7 +57,8 @@ def trial(
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write learning curves and metrics to a PNG (needs matplotlib).")] = None,
 ) -> None:
     """Train the candidate losses and a baseline on short seeded fits, and say which one is better."""
-    from lossadvisor.trials.candidates import CandidateSpec, assemble, load_candidates_json, parse_losses, parse_sweep
+    from lossadvisor.trials.candidates import (CandidateSpec, assemble, check_candidates_fit, load_candidates_json,
+                                              parse_losses, parse_sweep)
     from lossadvisor.trials.run import resolve_device
 
     chosen = [name for name, value in (("--losses", losses), ("--candidates", candidates), ("--sweep", sweep)) if value]
@@ -86,6 +87,7 @@ def trial(
     if loss_names:
         specs = [CandidateSpec(name) for name in loss_names]
     elif from_file:
+        check_candidates_fit(candidates, facts.task, facts.class_order)
         specs, baseline, order = from_file
         if order:
             facts = DataFacts(facts.task, facts.structure, facts.time_column, facts.group_column, facts.column_kinds, order)

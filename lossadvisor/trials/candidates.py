@@ -101,9 +101,25 @@ def load_candidates_json(path: str | Path) -> tuple[list[CandidateSpec], Candida
         raise LossAdvisorError(f"cannot read candidates from {path}: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("candidates"), list):
         raise LossAdvisorError(f"{path} has no 'candidates' list (expected recommend --format json output)")
+    if not isinstance(data.get("class_order") or [], list):
+        raise LossAdvisorError(f"{path}: 'class_order' must be a list of class names")
     specs = [_spec_from(entry, path) for entry in data["candidates"]]
     baseline = _spec_from(data["baseline"], path, baseline=True) if isinstance(data.get("baseline"), dict) else None
     return specs, baseline, tuple(str(c) for c in data.get("class_order") or ())
+
+
+def check_candidates_fit(path: str | Path, task: str, classes: Sequence[str]) -> None:
+    """Refuse candidates recommended for another task or another set of classes: their per-class
+    parameters (weights, counts, priors) would land on the wrong classes."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    made_for = data.get("task")
+    # Regression losses (MSE, Huber) also fit counts, as check_loss allows.
+    if isinstance(made_for, str) and made_for != task and (made_for, task) != ("regression", "count"):
+        raise LossAdvisorError(f"{path} was recommended for a {made_for} target; this data's target is {task}")
+    order = [str(c) for c in data.get("class_order") or ()]
+    if order and classes and set(order) != set(classes):
+        raise LossAdvisorError(f"{path} was recommended for classes {', '.join(order)}; "
+                               f"this data's classes are {', '.join(classes)}")
 
 
 def _spec_from(entry: Any, path: str | Path, baseline: bool = False) -> CandidateSpec:
