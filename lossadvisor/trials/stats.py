@@ -78,8 +78,12 @@ def paired_bootstrap(
     point = float(np.mean(np.asarray(candidate_point) - np.asarray(baseline_point)))
     picks = np.random.default_rng(seed + 1).integers(0, n_seeds, size=(n_boot, n_seeds))
     per_seed = candidate - baseline
-    with np.errstate(invalid="ignore"):
-        diffs = np.nanmean(np.take_along_axis(per_seed, picks, axis=1), axis=1)
+    drawn = np.take_along_axis(per_seed, picks, axis=1)
+    finite = np.isfinite(drawn)
+    # A mean over the finite draws; a replicate with none (its metric undefined on every drawn seed,
+    # e.g. no positive row in the resample) is NaN and dropped below, without numpy's warning.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diffs = np.where(finite, drawn, 0.0).sum(axis=1) / finite.sum(axis=1)
     diffs = diffs[np.isfinite(diffs)]
     if diffs.size == 0:
         return Comparison(point, float("nan"), float("nan"), "not compared", n_seeds)
