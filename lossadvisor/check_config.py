@@ -127,6 +127,9 @@ def validate_settings(raw: Any, origin: str) -> dict[str, Any]:
         name = str(key).replace("-", "_")
         if name not in PARSERS:
             raise ConfigError(f"invalid config in {origin}: unknown option '{key}' (known: {', '.join(sorted(PARSERS))})")
+        if name in settings:  # max_noise and max-noise both given: which one was meant is unknowable
+            raise ConfigError(f"invalid config in {origin}: option '{name}' is given twice (as "
+                              f"{', '.join(repr(k) for k in raw if str(k).replace('-', '_') == name)})")
         try:
             settings[name] = parse_value(name, value)
         except ValueError as exc:

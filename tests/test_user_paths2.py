@@ -75,3 +75,13 @@ def test_bootstrap_with_undefined_replicates_prints_no_numpy_warning():
     assert result.difference == pytest.approx(0.2)
     assert (result.ci_low, result.ci_high) == pytest.approx((0.1 + 0.2 * 0.025, 0.3 - 0.2 * 0.025))
     assert result.verdict == "better"
+
+
+def test_check_config_refuses_an_option_given_in_both_spellings(runner, binary_csv, tmp_path):
+    # Bug: `max_imbalance: 20` and `max-imbalance: 30` in one file silently kept the last (30).
+    config = tmp_path / "gate.yaml"
+    config.write_text("check:\n  max_imbalance: 20\n  max-imbalance: 30\n")
+    result = runner.invoke(app, ["check", str(binary_csv), "--no-noise", "--config", str(config)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: invalid config in {config}: option 'max_imbalance' is given twice (as 'max_imbalance', 'max-imbalance')"]
