@@ -85,3 +85,12 @@ def test_check_config_refuses_an_option_given_in_both_spellings(runner, binary_c
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"error: invalid config in {config}: option 'max_imbalance' is given twice (as 'max_imbalance', 'max-imbalance')"]
+
+
+@pytest.mark.parametrize("value, expected", [("true", "::error"), ("false", "FAIL"), ("0", "FAIL")])
+def test_check_auto_format_follows_the_value_of_github_actions(runner, binary_csv, monkeypatch, value, expected):
+    # Bug: GITHUB_ACTIONS=false still switched --format auto to GitHub annotations.
+    monkeypatch.setenv("GITHUB_ACTIONS", value)
+    result = runner.invoke(app, ["check", str(binary_csv), "--no-noise", "--no-config", "--max-imbalance", "5"])
+    assert result.exit_code == 1, result.output
+    assert expected in result.stdout

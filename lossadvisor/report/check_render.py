@@ -23,9 +23,10 @@ SYMBOLS = {PASSED: "PASS", FAILED: "FAIL", SKIPPED: "SKIP"}
 
 
 def resolve_format(name: str, environ: Mapping[str, str]) -> str:
-    """``auto`` becomes ``github`` inside GitHub Actions (GITHUB_ACTIONS set), else ``text``."""
+    """``auto`` becomes ``github`` inside GitHub Actions (which sets GITHUB_ACTIONS=true), else ``text``;
+    ``GITHUB_ACTIONS=false`` (a user switching it off, e.g. to reproduce a run locally) means text."""
     if name == "auto":
-        return "github" if environ.get("GITHUB_ACTIONS") else "text"
+        return "github" if environ.get("GITHUB_ACTIONS", "").strip().lower() == "true" else "text"
     return name
 
 
