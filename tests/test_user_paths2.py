@@ -94,3 +94,22 @@ def test_check_auto_format_follows_the_value_of_github_actions(runner, binary_cs
     result = runner.invoke(app, ["check", str(binary_csv), "--no-noise", "--no-config", "--max-imbalance", "5"])
     assert result.exit_code == 1, result.output
     assert expected in result.stdout
+
+
+def test_emitted_snippet_for_multilabel_feeds_one_logit_per_label(runner, tmp_path):
+    # Bug: the multilabel snippet demonstrated bce on torch.randn(8), one logit per row, not (8, labels).
+    import subprocess
+    import sys
+
+    from tests.conftest import SAMPLE_DATA
+
+    snippet = tmp_path / "loss.py"
+    result = runner.invoke(app, ["recommend", str(SAMPLE_DATA / "multilabel.csv"), "--target", "labels", "--no-noise",
+                                 "--emit", "python", str(snippet)])
+    assert result.exit_code == 0, result.output
+    text = snippet.read_text()
+    assert "logits = torch.randn(8, 5)" in text and "target = torch.randint(0, 2, (8, 5)).float()" in text
+    run = subprocess.run([sys.executable, str(snippet)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    loss, plain = (float(line.split(":")[1]) for line in run.stdout.splitlines())
+    assert loss == pytest.approx(plain)

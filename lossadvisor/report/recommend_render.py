@@ -140,7 +140,10 @@ def render_python(rec: Recommendation, index: int = 0) -> str:
     if card.torch_equivalent:
         full = loss_specs.validate_params(cand.loss, dict(cand.params))
         lines += ["", "# The same loss in plain torch:", f"plain_loss_fn = {card.torch_equivalent.format(**full)}"]
-    demo = _DEMO_INPUTS.get(card.inputs)
+    inputs = card.inputs
+    if rec.task == "multilabel" and inputs == "binary_logits":  # BCE-family: one logit per label and row
+        inputs = "multilabel_logits"
+    demo = _DEMO_INPUTS.get(inputs)
     if demo:
         k = max(len(rec.class_order), _per_class_length(cand.params), 2)
         lines += ["", 'if __name__ == "__main__":']
