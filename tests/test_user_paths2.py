@@ -113,3 +113,17 @@ def test_emitted_snippet_for_multilabel_feeds_one_logit_per_label(runner, tmp_pa
     assert run.returncode == 0, run.stderr
     loss, plain = (float(line.split(":")[1]) for line in run.stdout.splitlines())
     assert loss == pytest.approx(plain)
+
+
+def test_trial_objective_without_a_test_metric_says_to_name_one(runner, binary_csv):
+    # Bug: trial --help offers recommend's objectives, but --objective precision failed with
+    # "unknown objective 'precision'; expected one of: pr_auc, ranking, ..." (another vocabulary).
+    args = ["trial", str(binary_csv), "--losses", "focal", "--seeds", "1", "--epochs", "1", "--objective", "precision"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: trial has no test metric for the objective 'precision'; name the metric that decides with --metric "
+        "(for a binary target: pr_auc, roc_auc, f1, recall, macro_f1, balanced_accuracy, accuracy)"]
+    result = runner.invoke(app, args + ["--metric", "pr_auc", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert '"metric": "pr_auc"' in result.stdout

@@ -204,6 +204,9 @@ OBJECTIVE_METRICS: dict[str, str] = {
     "poisson_deviance": "poisson_deviance",
 }
 
+# recommend's objectives that no trial metric measures (yet): with --metric they still steer recommend.
+OBJECTIVES_WITHOUT_METRIC = ("precision", "fbeta", "calibration")
+
 
 def choose_metric(task: str, metric: str | None = None, objective: str | None = None) -> str:
     """The primary metric: the one asked for, else the objective's, else the task default."""
@@ -212,6 +215,10 @@ def choose_metric(task: str, metric: str | None = None, objective: str | None = 
     name = metric
     if name is None and objective is not None:
         key = objective.strip().lower().replace("-", "_")
+        if key in OBJECTIVES_WITHOUT_METRIC:
+            allowed = ", ".join(n for n, m in METRICS.items() if task in m.tasks)
+            raise LossAdvisorError(f"trial has no test metric for the objective '{objective}'; name the metric that "
+                                   f"decides with --metric (for a {task} target: {allowed})")
         if key not in OBJECTIVE_METRICS:
             raise LossAdvisorError(f"unknown objective '{objective}'; expected one of: {', '.join(OBJECTIVE_METRICS)}")
         name = OBJECTIVE_METRICS[key]
