@@ -127,3 +127,15 @@ def test_trial_objective_without_a_test_metric_says_to_name_one(runner, binary_c
     result = runner.invoke(app, args + ["--metric", "pr_auc", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert '"metric": "pr_auc"' in result.stdout
+
+
+@pytest.mark.parametrize("flag", ["--output", "--plot"])
+def test_trial_refuses_an_output_in_a_missing_folder_before_training(runner, binary_csv, tmp_path, monkeypatch, flag):
+    # Bug: trial trained every candidate and only then failed to write into a missing folder.
+    import lossadvisor.cli.trial_cmd as trial_cmd
+
+    monkeypatch.setattr(trial_cmd, "_run", lambda *a, **k: pytest.fail("trained before checking the output path"))
+    target = tmp_path / "missing" / "out.png"
+    result = runner.invoke(app, ["trial", str(binary_csv), "--losses", "focal", flag, str(target)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"error: cannot write {target}: folder {target.parent} does not exist"]

@@ -72,6 +72,9 @@ def trial(
     loss_names = parse_losses(losses) if losses else None
     from_file = load_candidates_json(candidates) if candidates else None
     resolve_device(device.value)  # fail before loading when CUDA is asked for and absent
+    for path in (output, plot):  # fail before minutes of training, not after
+        if path is not None and not path.parent.is_dir():
+            raise ConfigError(f"cannot write {path}: folder {path.parent} does not exist")
     if plot is not None:
         _check_matplotlib()
 
