@@ -153,3 +153,15 @@ def test_nothing_but_the_baseline_is_refused_and_markup_is_printed_as_is(tmp_pat
     result = runner.invoke(app, ["trial", str(path), "--losses", "focal", "--seeds", "2", "--epochs", "2"])
     assert result.exit_code == 0, result.output
     assert "only 2 seed(s)" in result.stdout and "★ marks the best mean, not a significance claim" in result.stdout
+
+
+def test_when_recommend_keeps_the_baseline_standard_alternatives_are_trialled():
+    from lossadvisor.cli import app
+
+    result = CliRunner().invoke(app, ["trial", "sample_data/clean_balanced.csv", "--seeds", "2", "--epochs", "2",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [c["label"] for c in report["candidates"]] == ["cross_entropy", "label_smoothing(smoothing=0.1)",
+                                                         "focal(gamma=1)"]
+    assert any("recommend kept the plain baseline" in note for note in report["notes"])

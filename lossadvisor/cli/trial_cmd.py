@@ -99,10 +99,22 @@ def trial(
     options = _options(seeds, source.seed, metric, objective, no_batch, device.value, source.threads, bootstrap, epochs, budget,
                        batch_size, patience)
     assembled = None if sweep_spec else assemble(specs, baseline, facts.task)
+    kept_baseline = needs_recommend and assembled is not None and len(assembled) < 2
+    if kept_baseline:
+        from lossadvisor.trials.candidates import challengers
+
+        mad = (profile.get("target_stats") or {}).get("mad")
+        assembled = assemble(challengers(facts.task, mad), assembled[0], facts.task)
     if assembled is not None and len(assembled) < 2:
         raise ConfigError(f"nothing to compare: the only candidate is the baseline '{assembled[0].label}' "
                           "(recommend found no reason to change the loss); name others with --losses")
     report = _run(dataset, facts, sweep_spec, assembled, options, epochs, seeds)
+    if kept_baseline:
+        from dataclasses import replace
+
+        report = replace(report, notes=report.notes + (
+            f"recommend kept the plain baseline for this data; standard alternatives "
+            f"({', '.join(s.label for s in assembled[1:])}) were trialled to check that none beats it",))
     from lossadvisor.report import trial_render as render
 
     if plot is not None:

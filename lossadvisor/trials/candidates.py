@@ -131,6 +131,23 @@ def _spec_from(entry: Any, path: str | Path, baseline: bool = False) -> Candidat
     return CandidateSpec(entry["loss"], dict(params), baseline)
 
 
+def challengers(task: str, mad: float | None = None) -> list[CandidateSpec]:
+    """Standard alternatives to trial when recommend keeps the plain baseline.
+
+    The trial then checks that none of them beats the baseline (guide 6.1.10: compare with a
+    baseline) instead of comparing the baseline with itself. Huber's δ = 1.345 × 1.4826 × MAD
+    (95% Gaussian efficiency) when the target's MAD is known.
+    """
+    delta = {"delta": round(1.345 * 1.4826 * mad, 6)} if mad else {}
+    table = {
+        "binary": [CandidateSpec("focal", {"gamma": 1.0}), CandidateSpec("label_smoothing", {"smoothing": 0.1})],
+        "multiclass": [CandidateSpec("label_smoothing", {"smoothing": 0.1}), CandidateSpec("focal", {"gamma": 1.0})],
+        "regression": [CandidateSpec("huber", delta), CandidateSpec("mae", {})],
+        "count": [CandidateSpec("tweedie", {"power": 1.5}), CandidateSpec("mse", {})],
+    }
+    return table.get(task, [])
+
+
 def assemble(candidates: Sequence[CandidateSpec], baseline: CandidateSpec | None, task: str) -> list[CandidateSpec]:
     """Baseline first (the default for the task when none is given), then the other candidates."""
     if task not in BASELINES:
