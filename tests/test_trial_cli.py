@@ -165,3 +165,13 @@ def test_when_recommend_keeps_the_baseline_standard_alternatives_are_trialled():
     assert [c["label"] for c in report["candidates"]] == ["cross_entropy", "label_smoothing(smoothing=0.1)",
                                                          "focal(gamma=1)"]
     assert any("recommend kept the plain baseline" in note for note in report["notes"])
+
+
+def test_the_report_names_the_positive_class():
+    from lossadvisor.cli import app
+
+    result = CliRunner().invoke(app, ["trial", "sample_data/imbalanced_binary.csv", "--losses", "focal", "--seeds", "1",
+                                      "--epochs", "1", "--no-noise", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["positive_class"] == "fraud" and report["class_order"] == ["ok", "fraud"]

@@ -61,6 +61,7 @@ def report_dict(report: TrialReport) -> dict:
         "cuda_graph": report.cuda_graph, "threads": report.threads, "seeds": list(report.seeds),
         "epochs_run": report.epochs_run, "steps": report.steps, "seconds": report.seconds,
         "best": report.best_label, "notes": list(report.notes), "sweep": report.sweep,
+        "class_order": list(report.classes), "positive_class": report.positive_class,
         "candidates": [_candidate(c) for c in report.candidates],
     }
 
@@ -84,7 +85,8 @@ def _vs(c: CandidateResult) -> tuple[str, str]:
 
 
 def _headline(report: TrialReport) -> str:
-    return (f"{report.task} · metric {report.metric} · {len(report.seeds)} seeds · {report.epochs_run} epochs · "
+    positive = f" (positive class '{report.positive_class}')" if report.positive_class else ""
+    return (f"{report.task}{positive} · metric {report.metric} · {len(report.seeds)} seeds · {report.epochs_run} epochs · "
             f"{report.split} split {report.rows['train']}/{report.rows['validation']}/{report.rows['test']} · "
             f"{report.device}{' (CUDA graph)' if report.cuda_graph else ''} · "
             f"{'batched' if report.batched else 'sequential'} · {report.seconds:.1f} s")

@@ -93,6 +93,11 @@ class TrialReport:
     notes: tuple[str, ...] = ()
     best_label: str | None = None  # the candidate with the best mean primary metric
     sweep: Mapping[str, Any] | None = None
+    classes: tuple[str, ...] = ()   # class names by code; for binary the positive class is the last
+
+    @property
+    def positive_class(self) -> str | None:
+        return self.classes[-1] if self.task == "binary" and len(self.classes) == 2 else None
 
     @property
     def best(self) -> CandidateResult | None:
@@ -306,6 +311,7 @@ def run_trials(
         batched=options.batched, cuda_graph=outcome.cuda_graph, threads=options.threads, seeds=tuple(seeds),
         epochs_run=outcome.epochs_run, steps=outcome.steps, seconds=round(outcome.seconds, 3),
         candidates=tuple(results), notes=notes, best_label=None if best is None else specs[best].label,
+        classes=tuple(prepared.classes),
     )
 
 
