@@ -110,3 +110,14 @@ def test_a_clearly_better_member_is_called_better():
 def test_mean_sd_ignores_nan_and_uses_sample_sd():
     assert mean_sd([1.0, 3.0, float("nan")]) == pytest.approx((2.0, np.sqrt(2.0)))
     assert mean_sd([5.0]) == (5.0, 0.0)
+
+
+def test_binary_recall_does_not_choose_epochs_but_pr_auc_does():
+    from types import SimpleNamespace
+
+    from lossadvisor.trials.evaluate import Scorer
+
+    binary = Scorer(SimpleNamespace(task="binary"), ("recall", "pr_auc"))
+    assert binary.selection.name == "pr_auc" and binary.primary.name == "recall"
+    assert Scorer(SimpleNamespace(task="binary"), ("f1", "pr_auc")).selection.name == "f1"
+    assert Scorer(SimpleNamespace(task="multiclass"), ("macro_f1",)).selection.name == "macro_f1"

@@ -25,6 +25,17 @@ class Scorer:
     def primary(self) -> M.Metric:
         return M.METRICS[self.metric_names[0]]
 
+    @property
+    def selection(self) -> M.Metric:
+        """The metric that picks each member's best epoch on validation rows.
+
+        The primary metric, except recall on a binary task: recall alone is maximised by calling
+        every row positive, so epochs are chosen by the threshold-free PR-AUC there.
+        """
+        if self.prepared.task == "binary" and self.primary.name == "recall":
+            return M.METRICS["pr_auc"]
+        return self.primary
+
     def _predict(self, output: np.ndarray, form: str) -> np.ndarray:
         return predictions(output, form, self.prepared.target_mean, self.prepared.target_std)
 
@@ -58,11 +69,12 @@ class Scorer:
     def validation_scores(self, forms: Sequence[str], outputs: np.ndarray) -> np.ndarray:
         """Primary metric on validation rows for each member, oriented so that higher is better."""
         rows = self.prepared.split.val
-        sign = 1.0 if self.primary.higher_is_better else -1.0
+        metric = self.selection
+        sign = 1.0 if metric.higher_is_better else -1.0
         values = []
         for form, output in zip(forms, outputs):
             threshold = self.threshold(output, form)
-            values.append(sign * float(self.weighted(self.primary.name, rows, output, form, threshold)(None)[0]))
+            values.append(sign * float(self.weighted(metric.name, rows, output, form, threshold)(None)[0]))
         return np.asarray(values)
 
     def test_metrics(self, val_output: np.ndarray, test_output: np.ndarray, form: str) -> tuple[dict[str, float], float | None]:

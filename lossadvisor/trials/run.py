@@ -371,6 +371,9 @@ def _notes(prepared: PreparedData, scorer: Scorer, outcome: TrainOutcome, option
         notes.append(f"{prepared.dropped_rows} rows without a target were left out")
     if prepared.features.dropped:
         notes.append(f"columns not used as features (id/text/datetime): {', '.join(prepared.features.dropped)}")
+    if scorer.selection.name != scorer.primary.name:
+        notes.append(f"best epochs chosen by validation {scorer.selection.name}: {scorer.primary.name} alone "
+                     "rewards calling every row positive")
     if options.seeds < 3:
         notes.append(f"only {options.seeds} seed(s): the intervals reflect test-row sampling more than training "
                      "variance; use --seeds 3 or more before trusting a verdict")
