@@ -263,3 +263,12 @@ def test_diagnostics_flag_plateau_overfitting_and_spikes():
     assert codes == ["GRADIENT_SPIKES", "PLATEAU", "OVERFITTING"]
     spike = diagnose([over])[0]
     assert spike.source == "guide 6.3.7" and "1 of 1 seed" in spike.message
+
+
+def test_sweep_spec_tolerates_spaces_and_refuses_blank_or_repeated_values():
+    from lossadvisor.errors import LossAdvisorError
+
+    assert parse_sweep(" focal . gamma = 1 , 2 ") == Sweep("focal", "gamma", (1.0, 2.0))
+    for bad, message in (("focal.gamma=1,,2", "empty value"), ("focal.gamma=1,1", "listed twice")):
+        with pytest.raises(LossAdvisorError, match=message):
+            parse_sweep(bad)

@@ -74,11 +74,16 @@ def parse_losses(text: str) -> list[str]:
 def parse_sweep(text: str) -> Sweep:
     """Parse ``loss.param=v1,v2,...`` (numbers become floats; true/false become booleans)."""
     head, sep, tail = text.partition("=")
-    loss, dot, param = head.strip().partition(".")
-    values = [v.strip() for v in tail.split(",") if v.strip()]
-    if not sep or not dot or not loss or not param or not values:
+    loss, dot, param = (part.strip() for part in head.strip().partition("."))
+    values = [v.strip() for v in tail.split(",")]
+    if not sep or not dot or not loss or not param or not any(values):
         raise LossAdvisorError(f"bad --sweep '{text}': expected LOSS.PARAM=V1,V2,... e.g. focal.gamma=0,0.5,1,2,5")
-    return Sweep(loss, param, tuple(_parse_value(v) for v in values))
+    if not all(values):
+        raise LossAdvisorError(f"bad --sweep '{text}': an empty value between commas")
+    parsed = tuple(_parse_value(v) for v in values)
+    if len(set(parsed)) < len(parsed):
+        raise LossAdvisorError(f"bad --sweep '{text}': a value is listed twice")
+    return Sweep(loss, param, parsed)
 
 
 def _parse_value(text: str) -> Any:
