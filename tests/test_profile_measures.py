@@ -217,3 +217,12 @@ def test_mask_statistics_known_answer(tmp_path):
     assert stats.empty_fraction == 0.5 and stats.foreground_fraction == pytest.approx(0.1)
     assert stats.class_pixel_fraction == {"0": 28 / 31, "1": 2 / 31, "2": 1 / 31}
     assert sorted(stats.object_sizes) == [1, 2] and stats.shape == (4, 4)
+
+
+def test_sequence_structure_means_sequence_labels_not_list_features():
+    frame = pd.DataFrame({"tokens": ["[1, 2]", "[3]", "[4, 5, 6]", "[7]"], "label": ["a", "b", "a", "b"]})
+    kinds = profile_overview(frame).column_kinds
+    as_feature = profile_structure(frame, kinds, ("label",))
+    assert as_feature.type == "tabular" and as_feature.sequence_columns == ("tokens",)
+    as_target = profile_structure(frame, kinds, ("tokens",))
+    assert as_target.type == "sequence"

@@ -72,7 +72,11 @@ def find_group_column(frame: pd.DataFrame, kinds: dict[str, str], target: tuple[
 def profile_structure(frame: pd.DataFrame | None, kinds: dict[str, str], target: tuple[str, ...],
                       time_column: str | None = None, group_column: str | None = None,
                       has_masks: bool = False) -> Structure:
-    """Pick the structure type, most specific first: segmentation, time series, grouped, sequence, image, tabular."""
+    """Pick the structure type, most specific first: segmentation, time series, grouped, sequence, image, tabular.
+
+    "sequence" means the target holds sequences (token lists); list-valued features are listed in
+    ``sequence_columns`` whatever the type.
+    """
     if frame is None:
         return Structure(type="segmentation" if has_masks else "tabular")
     sequences = tuple(n for n, k in kinds.items() if k == "list" and n not in target)
@@ -89,7 +93,9 @@ def profile_structure(frame: pd.DataFrame | None, kinds: dict[str, str], target:
         return Structure(type="timeseries", time_column=time_column, **facts, **groups, **common)
     if group_column is not None:
         return Structure(type="grouped", **groups, **common)
-    if sequences:
+    if any(kinds.get(name) == "list" for name in target):
+        # Sequence *labels* (token lists to predict) are what calls for an alignment-free loss such as
+        # CTC; list-valued feature columns are only reported in sequence_columns.
         return Structure(type="sequence", **common)
     if paths:
         return Structure(type="image", **common)
