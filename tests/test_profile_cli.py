@@ -141,3 +141,10 @@ def test_a_noise_estimate_that_cannot_be_made_says_so(runner, tmp_path):
     data = _json(runner, str(path))
     assert data["label_noise"] is None
     assert "NOISE_UNAVAILABLE" in {w["code"] for w in data["warnings"]}
+
+
+def test_same_seed_same_profile(runner):
+    path = str(SAMPLE_DATA / "noisy_multiclass.csv")
+    first, again = _json(runner, path, "--seed", "7"), _json(runner, path, "--seed", "7")
+    assert first == again
+    assert first["label_noise"]["estimated_rate"] == pytest.approx(0.2, abs=0.03)  # 20% of labels were flipped
