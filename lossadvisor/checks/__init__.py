@@ -9,56 +9,11 @@ threshold is ``None`` or whose level is ``off`` is disabled and not reported; th
 checks run only when a baseline is given.
 """
 
-from lossadvisor.checks.current import (
-    check_duplicates,
-    check_imbalance,
-    check_missing,
-    check_noise,
-    check_outliers,
-    check_rows,
-    check_rows_per_class,
-    check_target_finite,
-    check_target_name,
-    check_task,
-)
-from lossadvisor.checks.drift import (
-    check_added_columns,
-    check_js,
-    check_new_classes,
-    check_noise_increase,
-    check_psi,
-    check_removed_columns,
-    check_retyped_columns,
-    check_same_task,
-    check_target_shift,
-    check_vanished_classes,
-)
 from lossadvisor.checks.gate import CHECKS, CHECKS_BY_KEY, check_profile, level_of, run_checks
-from lossadvisor.checks.model import (
-    FAILED,
-    LEVELS,
-    NOISE_BOUNDS,
-    PASSED,
-    SKIPPED,
-    CheckResult,
-    CheckSpec,
-    Finding,
-    Outcome,
-    Thresholds,
-    check_count,
-    check_max,
-    check_min,
-    number,
-    percent,
-    skipped,
-)
+from lossadvisor.checks.model import (FAILED, LEVELS, NOISE_BOUNDS, PASSED, SKIPPED, CheckResult, CheckSpec, Finding,
+                                      Outcome, Thresholds)
 
 __all__ = [
     "CHECKS", "CHECKS_BY_KEY", "FAILED", "LEVELS", "NOISE_BOUNDS", "PASSED", "SKIPPED",
-    "CheckResult", "CheckSpec", "Finding", "Outcome", "Thresholds",
-    "check_profile", "level_of", "run_checks", "check_count", "check_max", "check_min", "number", "percent", "skipped",
-    "check_duplicates", "check_imbalance", "check_missing", "check_noise", "check_outliers", "check_rows",
-    "check_rows_per_class", "check_target_finite", "check_target_name", "check_task",
-    "check_added_columns", "check_js", "check_new_classes", "check_noise_increase", "check_psi",
-    "check_removed_columns", "check_retyped_columns", "check_same_task", "check_target_shift", "check_vanished_classes",
+    "CheckResult", "CheckSpec", "Finding", "Outcome", "Thresholds", "check_profile", "level_of", "run_checks",
 ]
