@@ -35,6 +35,14 @@ class Task(str, Enum):
     segmentation = "segmentation"
 
 
+class ReportFormat(str, Enum):
+    """The report formats of profile, recommend and trial (check adds its CI formats)."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
 DataArg = Annotated[
     Optional[str],
     typer.Argument(help="CSV, TSV, Parquet or JSON Lines file ('-' reads CSV from stdin).", show_default=False),

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from lossadvisor.cli import app
-from lossadvisor.cli.common import DataSource, guarded, reads_data, write_output
-
-
-class ProfileFormat(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
+from lossadvisor.cli.common import DataSource, ReportFormat, guarded, reads_data, write_output
 
 
 @app.command()
@@ -23,14 +16,14 @@ class ProfileFormat(str, Enum):
 @reads_data
 def profile(
     source: DataSource,
-    fmt: Annotated[ProfileFormat, typer.Option("--format", "-f", help="Output format.")] = ProfileFormat.text,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
 ) -> None:
     """Measure the data: task, structure, class balance, label noise, outliers, tails, masks."""
     from lossadvisor.report.profile_render import render_json, render_markdown, render_text
 
     result = source.profile()
-    if fmt is ProfileFormat.text:
+    if fmt is ReportFormat.text:
         import shutil
         import sys
 

@@ -7,24 +7,17 @@ Three forms: ``recommend data.csv --target y`` (profiles first), ``recommend --p
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional, Tuple
 
 import typer
 
 from lossadvisor.cli import app
-from lossadvisor.cli.common import DataSource, guarded, reads_data, write_output
+from lossadvisor.cli.common import DataSource, ReportFormat, guarded, reads_data, write_output
 from lossadvisor.errors import ConfigError
 
 OBJ = "Objective and costs"
 FACTS = "Facts (no-data form, or to override the profile)"
-
-
-class RecommendFormat(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
 
 
 def _fact(flag: str, help_text: str, **extra: Any):
@@ -47,7 +40,7 @@ def recommend(
     budget: Annotated[str, typer.Option("--budget", help="fast or normal.", rich_help_panel=OBJ)] = "normal",
     rules: Annotated[Optional[Path], typer.Option("--rules", help="Folder or file of rules that add or override by ID (default: `recommend: rules:` in .lossadvisor.yaml or [tool.lossadvisor.recommend]).")] = None,
     top: Annotated[int, typer.Option("--top", help="How many candidates to show.", min=1)] = 3,
-    fmt: Annotated[RecommendFormat, typer.Option("--format", "-f", help="Output format.")] = RecommendFormat.text,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
     emit: Annotated[Optional[Tuple[str, Path]], typer.Option(
         "--emit", help="'python FILE': write a runnable snippet that builds the top loss.")] = None,

@@ -14,17 +14,11 @@ from typing import Annotated, Optional
 import typer
 
 from lossadvisor.cli import app
-from lossadvisor.cli.common import DataSource, guarded, reads_data, write_output
+from lossadvisor.cli.common import DataSource, ReportFormat, guarded, reads_data, write_output
 from lossadvisor.errors import ConfigError
 
 CANDIDATES = "Candidates"
 FIT = "Trial fits"
-
-
-class TrialFormat(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
 
 
 class Device(str, Enum):
@@ -52,7 +46,7 @@ def trial(
     device: Annotated[Device, typer.Option("--device", help="Where to train.", case_sensitive=False, rich_help_panel=FIT)] = Device.auto,
     no_batch: Annotated[bool, typer.Option("--no-batch", help="Train one model at a time (slower; same numbers within tolerance).", rich_help_panel=FIT)] = False,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates for the confidence intervals.", min=100, rich_help_panel=FIT)] = 1000,
-    fmt: Annotated[TrialFormat, typer.Option("--format", "-f", help="Output format.")] = TrialFormat.text,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write learning curves and metrics to a PNG (needs matplotlib).")] = None,
 ) -> None:
