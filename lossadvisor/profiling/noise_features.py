@@ -1,6 +1,6 @@
 """The features the label-noise model reads: a float matrix from a frame, and the columns skipped.
 
-Split from :mod:`lossadvisor.profiling.noise`, which samples the rows and fits the model on this matrix.
+The features the out-of-fold model of :mod:`lossadvisor.profiling.noise_model` is fitted on: one numeric matrix from mixed columns.
 """
 
 from __future__ import annotations
