@@ -1,6 +1,6 @@
 """The features the label-noise model reads: a float matrix from a frame, and the columns skipped.
 
-The features the out-of-fold model of :mod:`lossadvisor.profiling.noise_model` is fitted on: one numeric matrix from mixed columns.
+The out-of-fold model that reads them is in :mod:`lossadvisor.profiling.noise_model`.
 """
 
 from __future__ import annotations
