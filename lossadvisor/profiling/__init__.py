@@ -9,7 +9,7 @@ The JSON contract of :meth:`Profile.to_dict` is documented in docs/profile-schem
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -126,21 +126,12 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
         stats = target_stats(frame[target[0]], numeric_features, task, options.seed)
     outliers = feature_outliers(features, kinds, options.seed)
 
+    profile = Profile(dataset.source, overview.rows, overview.columns, target, task, inferred.evidence, overview,
+                      structure, classes, noise, stats, outliers, masks, target_nonfinite(frame, target))
     cardinality = {n: int(frame[n].nunique()) for n, k in kinds.items()
                    if k == "categorical" and n not in target and frame[n].nunique() > HIGH_CARDINALITY}
-    nonfinite = target_nonfinite(frame, target)
-    warnings = F.overview_findings(overview, target, kinds, cardinality) + F.feature_findings(outliers)
-    infinite = sum(v for k, v in nonfinite[target[0]].items() if k != "nan") if target else 0
-    warnings += F.nonfinite_target_findings(nonfinite, stats.nonfinite - infinite if stats is not None else 0)
-    if classes is not None:
-        warnings += F.balance_findings(classes)
-    warnings += F.noise_findings(noise, attempted=task in CLASSIFICATION and options.noise)
-    if stats is not None:
-        warnings += F.target_findings(stats)
-    if masks is not None:
-        warnings += F.mask_findings(masks)
-    return Profile(dataset.source, overview.rows, overview.columns, target, task, inferred.evidence, overview,
-                   structure, classes, noise, stats, outliers, masks, nonfinite, tuple(warnings))
+    noise_attempted = task in CLASSIFICATION and options.noise
+    return replace(profile, warnings=tuple(F.profile_findings(profile, cardinality, noise_attempted)))
 
 
 def target_nonfinite(frame: pd.DataFrame, target: tuple[str, ...]) -> dict[str, dict[str, int]]:

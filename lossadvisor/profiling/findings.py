@@ -132,3 +132,20 @@ def mask_findings(masks) -> list[Finding]:
     if masks.empty_fraction > 0:
         found.append(Finding("EMPTY_MASKS", f"{_pct(masks.empty_fraction)} of masks have no foreground"))
     return found
+
+
+def profile_findings(profile, cardinality: dict[str, int], noise_attempted: bool) -> list[Finding]:
+    """Every finding about a measured Profile, section by section."""
+    found = overview_findings(profile.overview, profile.target, profile.overview.column_kinds, cardinality)
+    found += feature_findings(profile.feature_outliers)
+    nonfinite, stats = profile.target_nonfinite, profile.target_stats
+    infinite = sum(v for k, v in nonfinite[profile.target[0]].items() if k != "nan") if profile.target else 0
+    found += nonfinite_target_findings(nonfinite, stats.nonfinite - infinite if stats is not None else 0)
+    if profile.classes is not None:
+        found += balance_findings(profile.classes)
+    found += noise_findings(profile.label_noise, attempted=noise_attempted)
+    if stats is not None:
+        found += target_findings(stats)
+    if profile.masks is not None:
+        found += mask_findings(profile.masks)
+    return found
