@@ -35,6 +35,25 @@ def _seeds(count: int, total: int) -> str:
     return f"{count} of {total} seed{'s' if total != 1 else ''}"
 
 
+# Each flag: its code, the per-member test, what was seen ("... in 2 of 3 seeds"), the advice, the source.
+_FLAGS = (
+    ("GRADIENT_SPIKES", lambda t: _spiky(t),
+     f"a gradient norm above {GRAD_SPIKE_RATIO:g}× its typical value in",
+     "clip gradients by norm (a threshold near the typical norm) or lower the learning rate", "guide 6.3.7"),
+    ("VANISHING_GRADIENTS", lambda t: _vanishing(t),
+     f"gradient norm fell below {VANISHING_RATIO:g}× its first-epoch value in",
+     "the loss saturates: check its scale and parameters, or raise the learning rate", "guide 6.3.1"),
+    ("PLATEAU", lambda t: _plateau(t),
+     f"training loss fell less than {PLATEAU_DROP:.0%} from the first epoch in",
+     "the model is not learning under this loss: try another learning rate, more capacity, or revert to the "
+     "baseline loss to see whether the loss is the cause", "guide 6.3.1"),
+    ("OVERFITTING", lambda t: _overfitting(t),
+     f"validation loss rose more than {OVERFIT_RISE:.0%} above its minimum while training loss fell, in",
+     "early stopping kept the best epoch; add regularization (weight decay, dropout) or use fewer epochs",
+     "guide 6.3.4"),
+)
+
+
 def diagnose(traces: Sequence[MemberTrace]) -> list[Diagnostic]:
     """Flags for one candidate from its members' traces (one per seed)."""
     total = len(traces)
@@ -48,38 +67,10 @@ def diagnose(traces: Sequence[MemberTrace]) -> list[Diagnostic]:
             "lower the learning rate, clip the gradient norm, and check the loss for log(0) or exp overflow",
             "guide 6.3.7",
         ))
-    spikes = [t for t in traces if _spiky(t)]
-    if spikes:
-        found.append(Diagnostic(
-            "GRADIENT_SPIKES",
-            f"a gradient norm above {GRAD_SPIKE_RATIO:g}× its typical value in {_seeds(len(spikes), total)}",
-            "clip gradients by norm (a threshold near the typical norm) or lower the learning rate",
-            "guide 6.3.7",
-        ))
-    vanishing = [t for t in traces if _vanishing(t)]
-    if vanishing:
-        found.append(Diagnostic(
-            "VANISHING_GRADIENTS",
-            f"gradient norm fell below {VANISHING_RATIO:g}× its first-epoch value in {_seeds(len(vanishing), total)}",
-            "the loss saturates: check its scale and parameters, or raise the learning rate",
-            "guide 6.3.1",
-        ))
-    plateau = [t for t in traces if _plateau(t)]
-    if plateau:
-        found.append(Diagnostic(
-            "PLATEAU",
-            f"training loss fell less than {PLATEAU_DROP:.0%} from the first epoch in {_seeds(len(plateau), total)}",
-            "the model is not learning under this loss: try another learning rate, more capacity, or revert to the baseline loss to see whether the loss is the cause",
-            "guide 6.3.1",
-        ))
-    overfit = [t for t in traces if _overfitting(t)]
-    if overfit:
-        found.append(Diagnostic(
-            "OVERFITTING",
-            f"validation loss rose more than {OVERFIT_RISE:.0%} above its minimum while training loss fell, in {_seeds(len(overfit), total)}",
-            "early stopping kept the best epoch; add regularization (weight decay, dropout) or use fewer epochs",
-            "guide 6.3.4",
-        ))
+    for code, flagged, seen, advice, source in _FLAGS:
+        count = sum(1 for t in traces if flagged(t))
+        if count:
+            found.append(Diagnostic(code, f"{seen} {_seeds(count, total)}", advice, source))
     return found
 
 
