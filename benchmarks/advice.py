@@ -68,15 +68,16 @@ def sample_tables() -> list[tuple[str, pd.DataFrame, dict]]:
 
 
 def evaluate_case(name: str, frame: pd.DataFrame, target: str, seeds: int, epochs: int) -> dict | None:
-    from lossadvisor.engine import recommend
+    from lossadvisor.advice.ranking import recommend
     from lossadvisor.load import LoadOptions, dataset_from_frame
-    from lossadvisor.loss_specs import get_card, list_losses
-    from lossadvisor.objectives import Objectives
-    from lossadvisor.profiling import ProfileOptions, profile_dataset
+    from lossadvisor.losses.cards import get_card, list_losses
+    from lossadvisor.advice.objectives import Objectives
+    from lossadvisor.profiling.measure import ProfileOptions, profile_dataset
     from lossadvisor.trials.candidates import BASELINES, CandidateSpec
     from lossadvisor.trials.prepare import DataFacts
-    from lossadvisor.trials.run import TrialOptions, run_trials
-    from lossadvisor.trials.train import TrainConfig
+    from lossadvisor.trials.results import TrialOptions
+    from lossadvisor.trials.run import run_trials
+    from lossadvisor.trials.train_types import TrainConfig
 
     dataset = dataset_from_frame(frame, LoadOptions(target=(target,)), source=name)
     profile = profile_dataset(dataset, ProfileOptions(seed=0)).to_dict()

@@ -26,7 +26,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
-from lossadvisor.profiling.noise import count_label_noise, fit_out_of_fold
+from lossadvisor.profiling.noise import count_label_noise
+from lossadvisor.profiling.noise_model import fit_out_of_fold
 
 # name -> (classes, class weights, class_sep); class_sep set so that a boosted model separates the
 # classes (>= 90% accurate on the true labels) at 20,000 rows.

@@ -56,7 +56,7 @@ def main() -> None:
         for threads in args.threads:
             profile_code = (
                 "from lossadvisor.load import load_dataset; "
-                "from lossadvisor.profiling import profile_dataset, ProfileOptions; "
+                "from lossadvisor.profiling.measure import profile_dataset, ProfileOptions; "
                 f"profile_dataset(load_dataset({str(path)!r}), ProfileOptions(threads={threads}, "
                 f"noise={not args.no_noise}))"
             )

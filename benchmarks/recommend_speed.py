@@ -47,7 +47,7 @@ def main() -> None:
         bare = timed([sys.executable, "-c", "pass"], args.repeats)
         as_json = timed(run + ["--format", "json"], args.repeats)
         as_text = timed(run, args.repeats)
-        probe = (f"import sys; from lossadvisor.cli import app\ntry: app(['recommend', '--profile', {str(path)!r},"
+        probe = (f"import sys; from lossadvisor.cli.main import app\ntry: app(['recommend', '--profile', {str(path)!r},"
                  " '--format', 'json'])\nexcept SystemExit: pass\n"
                  "print(sorted(m for m in ('torch', 'sklearn', 'pandas') if m in sys.modules), file=sys.stderr)")
         heavy = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stderr.strip()

@@ -39,8 +39,9 @@ GPU_LOSSES = CPU_LOSSES + [("sce", {"alpha": 0.1, "beta": 1.0}), ("logit_adjuste
 def cpu_benchmark() -> None:
     from lossadvisor.trials.candidates import CandidateSpec
     from lossadvisor.trials.prepare import DataFacts
-    from lossadvisor.trials.run import TrialOptions, run_trials
-    from lossadvisor.trials.train import TrainConfig
+    from lossadvisor.trials.results import TrialOptions
+    from lossadvisor.trials.run import run_trials
+    from lossadvisor.trials.train_types import TrainConfig
 
     frame = make_table(20_000, 20, 2)
     specs = [CandidateSpec(name, params, i == 0) for i, (name, params) in enumerate(CPU_LOSSES)]
@@ -63,8 +64,9 @@ def gpu_benchmark(epochs: int, rows: int) -> None:
 
     from lossadvisor.trials.candidates import CandidateSpec
     from lossadvisor.trials.prepare import DataFacts, prepare_data
-    from lossadvisor.trials.run import build_members, fill_data_params, to_tensors
-    from lossadvisor.trials.train import TrainConfig, train_members
+    from lossadvisor.trials.members import build_members, fill_data_params, to_tensors
+    from lossadvisor.trials.train_types import TrainConfig
+    from lossadvisor.trials.train import train_members
 
     classes = 4
     frame = make_table(int(rows / 0.6), 32, classes)

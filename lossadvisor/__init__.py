@@ -12,12 +12,13 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 _LAZY = {
-    "profile_table": ("lossadvisor.profiling", "profile_table"),
-    "Profile": ("lossadvisor.profiling", "Profile"),
+    "profile_table": ("lossadvisor.profiling.measure", "profile_table"),
+    "Profile": ("lossadvisor.profiling.profile", "Profile"),
     "load_dataset": ("lossadvisor.load", "load_dataset"),
     "LoadOptions": ("lossadvisor.load", "LoadOptions"),
-    "recommend": ("lossadvisor.engine", "recommend"),
-    "build_loss": ("lossadvisor.losses", "build_loss"),
+    "Objectives": ("lossadvisor.advice.objectives", "Objectives"),
+    "recommend": ("lossadvisor.advice.ranking", "recommend"),
+    "build_loss": ("lossadvisor.losses.registry", "build_loss"),
 }
 
 

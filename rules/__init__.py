@@ -1,1 +1,1 @@
-"""The shipped rule base (YAML files); read by lossadvisor.ruleset."""
+"""The shipped rule base (YAML files); read by lossadvisor.advice.ruleset."""

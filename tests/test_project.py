@@ -14,7 +14,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_help_does_not_import_torch_or_sklearn():
-    code = ("import sys; from typer.testing import CliRunner; from lossadvisor.cli import app; "
+    code = ("import sys; from typer.testing import CliRunner; from lossadvisor.cli.main import app; "
             "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0, r.output; "
             "heavy = [m for m in ('torch', 'sklearn', 'cleanlab', 'pandas', 'scipy') if m in sys.modules]; "
             "print(','.join(heavy))")
@@ -25,8 +25,8 @@ def test_help_does_not_import_torch_or_sklearn():
 def test_every_data_command_takes_the_same_data_options():
     import typer.main
 
-    from lossadvisor.cli import app
-    from lossadvisor.cli.common import DATA_OPTIONS
+    from lossadvisor.cli.main import app
+    from lossadvisor.cli.options import DATA_OPTIONS
 
     group = typer.main.get_command(app)
     expected = {name for name, _, _ in DATA_OPTIONS}
@@ -38,7 +38,7 @@ def test_every_data_command_takes_the_same_data_options():
 def test_usage_errors_are_one_line_with_exit_2():
     from typer.testing import CliRunner
 
-    from lossadvisor.cli import app
+    from lossadvisor.cli.main import app
 
     runner = CliRunner()
     for args, message in ((["profile", "--bogus"], "No such option: --bogus"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from lossadvisor.checks.current import (
+from lossadvisor.checks.data_checks import (
     check_duplicates,
     check_imbalance,
     check_missing,
@@ -16,7 +16,7 @@ from lossadvisor.checks.current import (
     check_target_name,
     check_task,
 )
-from lossadvisor.checks.drift import (
+from lossadvisor.checks.drift_checks import (
     check_added_columns,
     check_js,
     check_new_classes,
@@ -28,7 +28,7 @@ from lossadvisor.checks.drift import (
     check_target_shift,
     check_vanished_classes,
 )
-from lossadvisor.checks.model import CheckResult, CheckSpec, Finding, Thresholds
+from lossadvisor.checks.outcome import CheckResult, CheckSpec, Finding, Thresholds
 from lossadvisor.profiling.drift import Drift, compare_profiles
 
 

@@ -8,8 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from lossadvisor.cli import app
-from lossadvisor.cli.common import DataSource, guarded, reads_data, write_output
+from lossadvisor.cli.options import DataSource, guarded, reads_data, write_output
 from lossadvisor.errors import LoadError
 
 LIMITS = "Thresholds (override the config file)"
@@ -29,7 +28,7 @@ def _overrides(**flags: Any) -> dict[str, Any]:
 
 def _needs_noise(thresholds, baseline: dict | None) -> bool:
     """Skip the slowest measurement when no enabled check reads it."""
-    from lossadvisor.checks import CHECKS_BY_KEY, level_of
+    from lossadvisor.checks.gate import CHECKS_BY_KEY, level_of
 
     wanted = [("NOISE-001", thresholds.max_noise)]
     if baseline is not None:
@@ -37,7 +36,6 @@ def _needs_noise(thresholds, baseline: dict | None) -> bool:
     return any(limit is not None and level_of(CHECKS_BY_KEY[cid], thresholds) != "off" for cid, limit in wanted)
 
 
-@app.command()
 @guarded
 @reads_data
 def check(
@@ -62,10 +60,10 @@ def check(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
 ) -> None:
     """Gate data quality in CI: exit 0 when every check passes, 1 when one fails, 2 on bad usage."""
-    from lossadvisor.check_config import resolve_thresholds
-    from lossadvisor.checks import check_profile
+    from lossadvisor.checks.config import resolve_thresholds
+    from lossadvisor.checks.gate import check_profile
     from lossadvisor.report.check_render import render_check, resolve_format
-    from lossadvisor.saved_profile import read_profile_json
+    from lossadvisor.profiling.saved_profile import read_profile_json
 
     if fmt not in FORMAT_CHOICES:
         raise LoadError(f"unknown --format '{fmt}'; expected one of: {', '.join(FORMAT_CHOICES)}")

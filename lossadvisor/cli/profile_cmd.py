@@ -7,11 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from lossadvisor.cli import app
-from lossadvisor.cli.common import DataSource, ReportFormat, guarded, reads_data, write_output
+from lossadvisor.cli.options import DataSource, ReportFormat, guarded, reads_data, write_output
 
 
-@app.command()
 @guarded
 @reads_data
 def profile(

@@ -12,9 +12,9 @@ from typing import Annotated, Any, Optional, Tuple
 
 import typer
 
-from lossadvisor.cli import app
-from lossadvisor.cli.common import DataSource, ReportFormat, guarded, reads_data, write_output
+from lossadvisor.cli.options import DataSource, ReportFormat, guarded, reads_data, write_output
 from lossadvisor.errors import ConfigError
+from lossadvisor.vocabulary import PROFILE_SCHEMA_VERSION
 
 OBJ = "Objective and costs"
 FACTS = "Facts (no-data form, or to override the profile)"
@@ -24,7 +24,6 @@ def _fact(flag: str, help_text: str, **extra: Any):
     return typer.Option(flag, help=help_text, rich_help_panel=FACTS, **extra)
 
 
-@app.command()
 @guarded
 @reads_data
 def recommend(
@@ -58,12 +57,12 @@ def recommend(
     n_targets: Annotated[Optional[int], _fact("--n-targets", "Number of target columns (multi-task).", min=1)] = None,
 ) -> None:
     """Recommend and configure loss functions, ranked for your objective, with reasons and sources."""
-    from lossadvisor.engine import evaluate
-    from lossadvisor.saved_profile import read_profile_json
-    from lossadvisor.conditions import profile_facts
-    from lossadvisor.objectives import Objectives
+    from lossadvisor.advice.ranking import evaluate
+    from lossadvisor.profiling.saved_profile import read_profile_json
+    from lossadvisor.advice.conditions import profile_facts
+    from lossadvisor.advice.objectives import Objectives
     from lossadvisor.report import recommend_render as render
-    from lossadvisor.ruleset import load_rules
+    from lossadvisor.advice.ruleset import load_rules
 
     objectives = Objectives.parse(objective, fn_cost=fn_cost, fp_cost=fp_cost, under_cost=under_cost,
                                   over_cost=over_cost, budget=budget)
@@ -84,7 +83,7 @@ def recommend(
     else:
         if source.task is None:
             raise ConfigError("give a data file, --profile, or --task for the no-data form")
-        profile_dict = {"schema_version": "1.0", "task": source.task.value}
+        profile_dict = {"schema_version": PROFILE_SCHEMA_VERSION, "task": source.task.value}
     facts = profile_facts(profile_dict)
     facts.update(_flag_facts(source.task.value if source.task else None, imbalance_ratio, n_classes, noise_rate,
                              foreground_fraction, empty_fraction, outlier_fraction, kurtosis, dispersion,

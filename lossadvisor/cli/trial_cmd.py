@@ -13,8 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lossadvisor.cli import app
-from lossadvisor.cli.common import DataSource, ReportFormat, guarded, reads_data, write_output
+from lossadvisor.cli.options import DataSource, ReportFormat, guarded, reads_data, write_output
 from lossadvisor.errors import ConfigError
 
 CANDIDATES = "Candidates"
@@ -27,7 +26,6 @@ class Device(str, Enum):
     cuda = "cuda"
 
 
-@app.command()
 @guarded
 @reads_data
 def trial(
@@ -53,7 +51,7 @@ def trial(
     """Train the candidate losses and a baseline on short seeded fits, and say which one is better."""
     from lossadvisor.trials.candidates import (CandidateSpec, assemble, check_candidates_fit, load_candidates_json,
                                               parse_losses, parse_sweep)
-    from lossadvisor.trials.run import resolve_device
+    from lossadvisor.trials.members import resolve_device
 
     chosen = [name for name, value in (("--losses", losses), ("--candidates", candidates), ("--sweep", sweep)) if value]
     if len(chosen) > 1:
@@ -128,9 +126,9 @@ def _recommended(profile: dict, objective: str | None, top: int):
     from pathlib import Path
 
     from lossadvisor.config_files import configured_rules
-    from lossadvisor.engine import recommend
-    from lossadvisor.objectives import Objectives
-    from lossadvisor.ruleset import load_rules
+    from lossadvisor.advice.ranking import recommend
+    from lossadvisor.advice.objectives import Objectives
+    from lossadvisor.advice.ruleset import load_rules
     from lossadvisor.trials.candidates import CandidateSpec
 
     rec = recommend(profile, Objectives.parse(objective), rules=load_rules(configured_rules(Path.cwd())))
@@ -139,8 +137,8 @@ def _recommended(profile: dict, objective: str | None, top: int):
 
 
 def _options(seeds, seed, metric, objective, no_batch, device, threads, bootstrap, epochs, budget, batch_size, patience):
-    from lossadvisor.trials.run import TrialOptions
-    from lossadvisor.trials.train import TrainConfig
+    from lossadvisor.trials.results import TrialOptions
+    from lossadvisor.trials.train_types import TrainConfig
 
     train = TrainConfig(batch_size=batch_size, epochs=epochs, budget_s=budget, patience=patience)
     return TrialOptions(seeds=seeds, seed=seed, metric=metric, objective=objective, batched=not no_batch,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from lossadvisor.loss_specs import ParamError
+from lossadvisor.losses.cards import ParamError
 
 
 def reduce_values(values: torch.Tensor, reduction: str, valid: torch.Tensor | None = None) -> torch.Tensor:

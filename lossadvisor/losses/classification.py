@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lossadvisor.loss_specs import ParamError
+from lossadvisor.losses.cards import ParamError
 from lossadvisor.losses._reduce import as_tensor, check_classes, reduce_values
 
 

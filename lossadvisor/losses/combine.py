@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 
-from lossadvisor.loss_specs import ParamError, get_card
+from lossadvisor.losses.cards import ParamError, get_card
 
 
 def _build_components(owner: str, components: list[dict], build: Callable, reduction: str | None):

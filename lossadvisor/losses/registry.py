@@ -1,4 +1,4 @@
-"""name → ready ``nn.Module``: one entry per card in :mod:`lossadvisor.loss_specs`."""
+"""name → ready ``nn.Module``: one entry per card in :mod:`lossadvisor.losses.cards`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from torch import nn
 
-from lossadvisor.loss_specs import LOSS_CARDS, ParamError, validate_params
+from lossadvisor.losses.cards import LOSS_CARDS, ParamError, validate_params
 from lossadvisor.losses import classification as cls
 from lossadvisor.losses import combine, multilabel, regression, segmentation, structured
 

@@ -15,9 +15,9 @@ import math
 import xml.etree.ElementTree as ET
 from typing import Callable, Mapping
 
-from lossadvisor.checks import FAILED, PASSED, SKIPPED, CheckResult, Finding
+from lossadvisor.checks.outcome import FAILED, PASSED, SKIPPED, CheckResult, Finding
+from lossadvisor.vocabulary import CHECK_SCHEMA_VERSION
 
-JSON_SCHEMA_VERSION = "1.0"
 FORMATS = ("text", "json", "junit", "github", "markdown")
 SYMBOLS = {PASSED: "PASS", FAILED: "FAIL", SKIPPED: "SKIP"}
 
@@ -102,7 +102,7 @@ def _finding_dict(finding: Finding, result: CheckResult) -> dict:
 
 def render_json(result: CheckResult) -> str:
     document = {
-        "schema_version": JSON_SCHEMA_VERSION,
+        "schema_version": CHECK_SCHEMA_VERSION,
         "source": result.source,
         "baseline": result.baseline,
         "config": result.config,

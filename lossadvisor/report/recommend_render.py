@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lossadvisor.engine import Candidate, Recommendation
+from lossadvisor.advice.ranking import Candidate, Recommendation
 
 
 def render_json(rec: Recommendation, top: int = 3) -> str:
@@ -120,7 +120,7 @@ _DEMO_INPUTS = {
 
 def render_python(rec: Recommendation, index: int = 0) -> str:
     """A runnable snippet that builds the chosen loss, and the plain-torch form where one exists."""
-    from lossadvisor import loss_specs
+    from lossadvisor.losses import cards as loss_specs
 
     cand = rec.candidates[index] if rec.candidates else rec.baseline
     card = loss_specs.get_card(cand.loss)
@@ -132,7 +132,7 @@ def render_python(rec: Recommendation, index: int = 0) -> str:
     ]
     if rec.class_order:
         lines.append(f"Class order (per-class parameters follow it): {', '.join(rec.class_order)}.")
-    lines += [f'Input: {card.inputs}."""', "", "import torch", "", "from lossadvisor.losses import build_loss", ""]
+    lines += [f'Input: {card.inputs}."""', "", "import torch", "", "from lossadvisor import build_loss", ""]
     for name, src in cand.param_sources.items():
         if src.formula is not None:
             lines.append(f"# {name}: {src.formula}")

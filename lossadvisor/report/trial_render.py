@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import LossAdvisorError
-from lossadvisor.trials.run import CandidateResult, TrialReport
+from lossadvisor.trials.results import CandidateResult, TrialReport
 from lossadvisor.trials.stats import Comparison
+from lossadvisor.vocabulary import TRIAL_SCHEMA_VERSION
 
-SCHEMA_VERSION = "1.0"
 
 
 def _num(value: float | None, digits: int = 4) -> float | None:
@@ -54,7 +54,7 @@ def _candidate(c: CandidateResult) -> dict:
 def report_dict(report: TrialReport) -> dict:
     """The ``--format json`` object (schema_version 1.0); NaN becomes null."""
     return {
-        "schema_version": SCHEMA_VERSION, "task": report.task, "metric": report.metric,
+        "schema_version": TRIAL_SCHEMA_VERSION, "task": report.task, "metric": report.metric,
         "metrics": list(report.metrics), "higher_is_better": dict(report.higher_is_better),
         "split": report.split, "rows": dict(report.rows), "n_features": report.n_features,
         "dropped_columns": list(report.dropped_columns), "device": report.device, "batched": report.batched,

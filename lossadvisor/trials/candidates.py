@@ -1,6 +1,6 @@
 """Which losses a trial compares: names, parameters, the baseline, and the sweep grid.
 
-Torch-free: candidates are checked against the loss cards (``lossadvisor.loss_specs``) before
+Torch-free: candidates are checked against the loss cards (``lossadvisor.losses.cards``) before
 anything is trained, so a typo fails in milliseconds with the list of known names.
 """
 
@@ -54,7 +54,7 @@ class Sweep:
 
 def check_loss(name: str, task: str) -> None:
     """Fail with the known names when ``name`` is not a loss for this task."""
-    from lossadvisor.loss_specs import get_card
+    from lossadvisor.losses.cards import get_card
 
     card = get_card(name)  # raises UnknownLossError (with a did-you-mean) for unknown names
     # A count is also a numeric target: MSE or MAE against Poisson on counts is a fair question.
@@ -171,7 +171,7 @@ def assemble(candidates: Sequence[CandidateSpec], baseline: CandidateSpec | None
 
 def sweep_candidates(sweep: Sweep, task: str, base_params: Mapping[str, Any] | None = None) -> list[CandidateSpec]:
     """One candidate per grid value (other parameters from ``base_params``); baseline first."""
-    from lossadvisor.loss_specs import get_card
+    from lossadvisor.losses.cards import get_card
 
     check_loss(sweep.loss, task)
     card = get_card(sweep.loss)

@@ -15,7 +15,7 @@ from lossadvisor.trials.diagnostics import diagnose, grad_norm_summary
 from lossadvisor.trials.evaluate import Scorer
 from lossadvisor.trials.results import CandidateResult, SeedResult, TrialOptions
 from lossadvisor.trials.stats import Comparison, mean_sd, paired_bootstrap, replicate_scores
-from lossadvisor.trials.train import Member, MemberTrace
+from lossadvisor.trials.train_types import Member, MemberTrace
 
 
 def score_candidate(spec: CandidateSpec, traces: list[MemberTrace], members: list[Member], scorer: Scorer) -> CandidateResult:

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from lossadvisor.trials.train import MemberTrace
+from lossadvisor.trials.train_types import MemberTrace
 
 GRAD_SPIKE_RATIO = 50.0
 VANISHING_RATIO = 1e-3

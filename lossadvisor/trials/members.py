@@ -13,7 +13,7 @@ import numpy as np
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.prepare import PreparedData
-from lossadvisor.trials.train import Member, TrainTensors
+from lossadvisor.trials.train_types import Member, TrainTensors
 
 LossFactory = Callable[[str, Mapping[str, Any]], Any]
 INPUT_FORMS = {"class_logits": "logits", "binary_logits": "binary_logit", "regression": "mean",
@@ -35,7 +35,7 @@ def resolve_device(requested: str) -> str:
 
 def build_loss_module(name: str, params: Mapping[str, Any]):
     """The default loss factory: the project's loss zoo."""
-    from lossadvisor.losses import build_loss
+    from lossadvisor.losses.registry import build_loss
 
     return build_loss(name, **dict(params))
 
@@ -89,7 +89,7 @@ def to_tensors(prepared: PreparedData, device: str, forms: set[str]) -> TrainTen
 
 def build_members(specs: Sequence[CandidateSpec], prepared: PreparedData, seeds: Sequence[int], device: str,
              factory: LossFactory) -> list[Member]:
-    from lossadvisor.loss_specs import get_card
+    from lossadvisor.losses.cards import get_card
     from lossadvisor.trials.heads import scale_params
 
     members = []

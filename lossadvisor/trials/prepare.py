@@ -10,7 +10,7 @@ import pandas as pd
 
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.profiling.balance import label_text
-from lossadvisor.trials.features import FeatureMatrix, encode_features
+from lossadvisor.trials.encoding import FeatureMatrix, encode_features
 from lossadvisor.trials.split import Split, split_rows
 
 

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.diagnostics import Diagnostic
 from lossadvisor.trials.stats import Comparison
-from lossadvisor.trials.train import TrainConfig
+from lossadvisor.trials.train_types import TrainConfig
 
 
 @dataclass(frozen=True)

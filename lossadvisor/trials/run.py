@@ -31,7 +31,8 @@ from lossadvisor.trials.members import (
 from lossadvisor.trials.prepare import DataFacts, PreparedData, prepare_data
 from lossadvisor.trials.results import CandidateResult, SeedResult, TrialOptions, TrialReport
 from lossadvisor.trials.stats import SAME
-from lossadvisor.trials.train import Member, MemberTrace, TrainOutcome, TrainTensors, train_members
+from lossadvisor.trials.train_types import Member, MemberTrace, TrainOutcome, TrainTensors
+from lossadvisor.trials.train import train_members
 
 
 def _train(members: list[Member], tensors: TrainTensors, scorer: Scorer, options: TrialOptions, sizes: list[int],

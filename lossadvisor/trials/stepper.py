@@ -1,21 +1,19 @@
 """One training step for every member at once, run eagerly or captured once in a CUDA graph and replayed.
 
-Split from :mod:`lossadvisor.trials.train`, whose epoch loop drives these steps (its docstring tells the
+The epoch loop in :mod:`lossadvisor.trials.train` drives these steps (its docstring tells the
 whole design: masked divergence, frozen members, one backward, one AdamW step).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import torch
 from torch import nn
 
 from lossadvisor.trials.heads import FORM_TARGET, adapt_output
 from lossadvisor.trials.model import StackedMLP
-
-if TYPE_CHECKING:  # train.py imports this module; the names below are used in annotations only
-    from lossadvisor.trials.train import Member, TrainConfig, TrainTensors
+from lossadvisor.trials.train_types import Member, TrainConfig, TrainTensors
 
 EVAL_CHUNK = 65_536
 GRAPH_WARMUP_STEPS = 3

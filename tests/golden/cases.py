@@ -121,7 +121,7 @@ def run_case(case: Case) -> dict:
 
     from typer.testing import CliRunner
 
-    from lossadvisor.cli import app
+    from lossadvisor.cli.main import app
 
     previous = Path.cwd()
     os.chdir(ROOT)

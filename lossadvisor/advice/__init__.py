@@ -1,0 +1,1 @@
+"""The advice stage: rules, conditions, objectives and parameter formulas → a ranked Recommendation."""

@@ -1,0 +1,252 @@
+"""Rules + profile facts + the user's objective → ranked, fully configured loss candidates.
+
+    >>> from lossadvisor.advice.ranking import recommend, Objectives
+    >>> rec = recommend(profile, Objectives.parse("recall", fn_cost=5))
+    >>> rec.candidates[0].loss, rec.candidates[0].params
+    >>> module = rec.candidates[0].build()      # the configured torch module
+
+The engine reads only profile *facts* (:func:`lossadvisor.advice.conditions.profile_facts`), never
+the data. Candidates proposing the same loss with the same parameters are merged; the score
+of each comes from its rules' score for the objective, then any ``adjust`` rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+from lossadvisor.advice.conditions import profile_facts
+from lossadvisor.advice.param_formulas import DERIVATIONS
+from lossadvisor.errors import ConfigError
+from lossadvisor.vocabulary import RECOMMEND_SCHEMA_VERSION
+from lossadvisor.advice.objectives import Objectives
+from lossadvisor.advice.ruleset import Rule, RuleSet, load_rules
+
+BASELINES = {"binary": "bce", "multiclass": "cross_entropy", "multilabel": "bce", "regression": "mse",
+             "count": "mse", "multitarget": "mse", "segmentation": "cross_entropy"}
+
+
+@dataclass(frozen=True)
+class ParamSource:
+    """Where a configured value came from: a literal in a rule, or a formula over facts."""
+
+    rule: str
+    formula: str | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        if self.formula is None:
+            return {"rule": self.rule, "formula": "literal in the rule"}
+        return {"rule": self.rule, "formula": self.formula, "facts": dict(self.facts)}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One configured loss with its reasons."""
+
+    loss: str
+    params: Mapping[str, Any]
+    param_sources: Mapping[str, ParamSource]
+    score: float | None
+    rules: tuple[str, ...]
+    rationale: str
+    source: str
+    caveats: tuple[str, ...] = ()
+    confidence: str = "medium"
+
+    def build(self):
+        """The configured torch module (imports torch)."""
+        from lossadvisor.losses.registry import build_loss
+
+        return build_loss(self.loss, **dict(self.params))
+
+    def to_dict(self) -> dict:
+        return {
+            "loss": self.loss, "params": dict(self.params),
+            "param_sources": {name: src.to_dict() for name, src in self.param_sources.items()},
+            "score": None if self.score is None else round(self.score, 4), "rules": list(self.rules), "rationale": self.rationale,
+            "source": self.source, "caveats": list(self.caveats), "confidence": self.confidence,
+        }
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The ranked candidates, the plain baseline, and what the engine assumed."""
+
+    task: str
+    objectives: Objectives
+    candidates: tuple[Candidate, ...]
+    baseline: Candidate
+    class_order: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    fired: tuple[str, ...] = ()
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def top(self, n: int = 3) -> tuple[Candidate, ...]:
+        return self.candidates[:n]
+
+    def to_dict(self, top: int | None = 3) -> dict:
+        """The ``--format json`` contract (schema_version 1.0)."""
+        chosen = self.candidates if top is None else self.candidates[:top]
+        return {
+            "schema_version": RECOMMEND_SCHEMA_VERSION, "task": self.task, "objective": self.objectives.to_dict(),
+            "class_order": list(self.class_order),
+            "positive_class": self.class_order[-1] if self.task == "binary" and self.class_order else None,
+            "candidates": [c.to_dict() for c in chosen], "baseline": self.baseline.to_dict(),
+            "notes": list(self.notes), "rules_fired": list(self.fired),
+        }
+
+
+def recommend(data: Any, objectives: Objectives | None = None, rules: RuleSet | None = None,
+              facts: Mapping[str, Any] | None = None, target: str | None = None,
+              profile_options: Mapping[str, Any] | None = None) -> Recommendation:
+    """Rank configured losses for a Profile, a profile dict, or a DataFrame (profiled with ``target``).
+
+    ``facts`` add or replace named facts (the CLI's ``--imbalance-ratio`` and friends);
+    ``profile_options`` go to ProfileOptions when a DataFrame is profiled (e.g. ``{"noise": False}``).
+    """
+    profile = _as_profile_dict(data, target, profile_options or {})
+    merged = profile_facts(profile)
+    merged.update({k: v for k, v in (facts or {}).items() if v is not None})
+    return evaluate(rules if rules is not None else load_rules(), merged, objectives or Objectives())
+
+
+def _as_profile_dict(data: Any, target: str | None, options: Mapping[str, Any]) -> dict:
+    if isinstance(data, Mapping):
+        return dict(data)
+    if hasattr(data, "to_dict") and hasattr(data, "task"):
+        return data.to_dict()
+    if type(data).__name__ == "DataFrame":
+        from lossadvisor.profiling.measure import profile_table
+
+        return profile_table(data, target=target, **options).to_dict()
+    raise ConfigError(f"recommend() takes a Profile, a profile dict or a DataFrame, got {type(data).__name__}")
+
+
+def evaluate(rules: RuleSet, facts: Mapping[str, Any], objectives: Objectives) -> Recommendation:
+    """Fire every rule on the facts and turn the firing ones into ranked candidates."""
+    task = facts.get("task")
+    if not task:
+        raise ConfigError("the task is unknown: give data, --profile, or --task")
+    objectives = objectives.for_task(task)
+    facts = {**facts, **objectives.facts()}
+    proposals: list[Candidate] = []
+    adjusts: list[Rule] = []
+    notes: list[str] = list(objectives.notes())
+    fired: list[str] = []
+    for rule in rules:
+        if not rule.when.holds(facts):
+            continue
+        if rule.action == "recommend":
+            candidate, problem = configure(rule, facts, objectives.objective)
+            if candidate is None:
+                notes.append(f"{rule.id} applies but was skipped: {problem}")
+                continue
+            proposals.append(candidate)
+        elif rule.action == "adjust":
+            adjusts.append(rule)
+        else:
+            notes.append(f"{rule.id}: {rule.advice} ({rule.source})")
+        fired.append(rule.id)
+    ranked = _rank(_apply_adjustments(_merge(proposals), adjusts))
+    counts = facts.get("classes.counts") or {}
+    notes.extend(_positive_class_note(task, counts))
+    return Recommendation(task=task, objectives=objectives, candidates=ranked, baseline=_baseline(task, ranked),
+                          class_order=tuple(str(k) for k in counts), notes=tuple(notes), fired=tuple(fired),
+                          facts=facts)
+
+
+def _positive_class_note(task: str, counts: Mapping[str, Any]) -> list[str]:
+    """Binary losses treat the last class in class order as positive; say so when that is the majority."""
+    if task != "binary" or len(counts) != 2:
+        return []
+    (neg, n_neg), (pos, n_pos) = counts.items()
+    if n_pos <= n_neg:
+        return []
+    return [f"binary losses take '{pos}' (last in class order) as the positive class, and it is the majority "
+            f"({n_pos} vs {n_neg} rows): pos_weight < 1 down-weights it, which is the same correction as "
+            f"up-weighting '{neg}'; encode '{neg}' as 1 if you want it to be the positive class"]
+
+
+def configure(rule: Rule, facts: Mapping[str, Any], objective: str | None) -> tuple[Candidate | None, str]:
+    """Compute a recommend rule's parameters; (None, why) when a needed fact is missing."""
+    from lossadvisor.losses import cards as loss_specs
+
+    params: dict[str, Any] = {}
+    sources: dict[str, ParamSource] = {}
+    for param in rule.params:
+        if param.derive is None:
+            params[param.name] = param.value
+            sources[param.name] = ParamSource(rule.id)
+            continue
+        derivation = DERIVATIONS[param.derive]
+        missing = derivation.missing(facts)
+        if missing:
+            return None, f"parameter '{param.name}' needs {', '.join(missing)}"
+        params[param.name] = derivation.compute(facts, **dict(param.options))
+        sources[param.name] = ParamSource(rule.id, _with_options(derivation, dict(param.options)),
+                                          derivation.used(facts))
+    try:
+        checked = loss_specs.validate_params(rule.loss, params)
+    except loss_specs.LossAdvisorError as exc:
+        raise ConfigError(f"{rule.file}: rule {rule.id}: key 'recommend.params': {exc}") from None
+    params = {name: checked[name] for name in params}
+    return Candidate(loss=rule.loss, params=params, param_sources=sources, score=rule.score_for(objective),
+                     rules=(rule.id,), rationale=rule.rationale, source=rule.source, caveats=rule.caveats,
+                     confidence=rule.confidence), ""
+
+
+def _merge(proposals: list[Candidate]) -> list[Candidate]:
+    """One candidate per (loss, params): the best-scored rule leads, the others are listed."""
+    merged: dict[tuple, Candidate] = {}
+    for cand in sorted(proposals, key=lambda c: -c.score):
+        key = (cand.loss, repr(sorted(cand.params.items())))
+        if key not in merged:
+            merged[key] = cand
+            continue
+        lead = merged[key]
+        merged[key] = replace(
+            lead, rules=lead.rules + cand.rules,
+            rationale=f"{lead.rationale} {cand.rationale}".strip(),
+            source=lead.source if cand.source in lead.source else f"{lead.source}; {cand.source}",
+            caveats=lead.caveats + tuple(c for c in cand.caveats if c not in lead.caveats))
+    return list(merged.values())
+
+
+def _apply_adjustments(candidates: list[Candidate], adjusts: list[Rule]) -> list[Candidate]:
+    out = []
+    for cand in candidates:
+        for rule in adjusts:
+            if cand.loss in rule.adjust_losses:
+                cand = replace(cand, score=min(1.0, max(0.0, cand.score + rule.adjust_by)),
+                               rules=cand.rules + (rule.id,),
+                               caveats=cand.caveats + (f"{rule.id} ({rule.adjust_by:+.2f}): {rule.summary}",))
+        out.append(cand)
+    return out
+
+
+def _rank(candidates: list[Candidate]) -> tuple[Candidate, ...]:
+    return tuple(sorted(candidates, key=lambda c: (-round(c.score, 6), c.rules[0], c.loss)))
+
+
+def _baseline(task: str, ranked: tuple[Candidate, ...]) -> Candidate:
+    """The plain loss for the task, for comparison (its score is that of the matching candidate, else None)."""
+    loss = BASELINES.get(task, "mse")
+    for cand in ranked:
+        if cand.loss == loss and not cand.params:
+            return cand
+    return Candidate(loss=loss, params={}, param_sources={}, score=None, rules=(),
+                     rationale="The plain loss for this task, shown for comparison.",
+                     source="guide 6.1.1", caveats=(), confidence="high")
+
+
+def _with_options(derivation, given: Mapping[str, Any]) -> str:
+    """The formula with the option values it was computed with (the rule's, else the defaults)."""
+    import inspect
+
+    defaults = {name: p.default for name, p in inspect.signature(derivation.compute).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    values = {name: given.get(name, defaults.get(name)) for name in derivation.options}
+    shown = ", ".join(f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+                      for name, value in values.items() if value is not None)
+    return f"{derivation.formula}; {shown}" if shown else derivation.formula

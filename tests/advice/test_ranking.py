@@ -1,0 +1,230 @@
+"""The engine and the parameter formulas: known answers, ranking by objective, building modules."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lossadvisor.advice import param_formulas as derive
+from lossadvisor.advice.ranking import evaluate, recommend
+from lossadvisor.errors import ConfigError
+from lossadvisor.advice.objectives import Objectives
+from lossadvisor.advice.ruleset import load_rules
+
+RULES = load_rules()
+
+
+# ------------------------------------------------------------------ formulas (known answers)
+
+def test_inverse_frequency_weights_are_balanced_at_power_1() -> None:
+    # n/(C n_c) for counts 75/25: 100/150 = 0.667 and 100/50 = 2; over their mean 1.333: 0.5, 1.5
+    assert derive.inverse_frequency_weights([75, 25], power=1.0) == pytest.approx([0.5, 1.5])
+
+
+def test_inverse_frequency_weights_are_capped_after_normalising() -> None:
+    counts = [10_000] * 60 + [1]
+    weights = derive.inverse_frequency_weights(counts, power=1.0, cap=50)
+    assert weights[-1] == 50 and weights[0] < 0.01
+
+
+def test_effective_number_beta_follows_the_largest_class() -> None:
+    assert derive.effective_number_beta([50, 5]) == 0.9
+    assert derive.effective_number_beta([4000, 200]) == 0.999
+    assert derive.effective_number_beta([10**6, 10]) == 0.9999
+
+
+def test_class_balanced_weights_match_cui_eq3() -> None:
+    beta = 0.99
+    raw = [(1 - beta) / (1 - beta**100), (1 - beta) / (1 - beta**10)]
+    expected = [w * 2 / sum(raw) for w in raw]
+    assert derive.class_balanced_weights([100, 10], beta) == pytest.approx(expected, rel=1e-5)
+
+
+def test_focal_gamma_by_severity() -> None:
+    assert [derive.focal_gamma(r) for r in (1.5, 5, 50, 5000)] == [0.0, 0.5, 1.0, 2.0]
+
+
+def test_huber_delta_is_1_345_sigma_from_the_mad() -> None:
+    assert derive.huber_delta(1.0) == pytest.approx(1.345 * 1.4826)
+
+
+def test_cost_formulas() -> None:
+    assert derive.tversky_alpha(4, 1) == pytest.approx(0.2)
+    assert derive.tversky_beta(4, 1) == pytest.approx(0.8)
+    assert derive.fbeta_from_costs(9, 1) == pytest.approx(3.0)
+    assert derive.quantile_tau(3, 1) == pytest.approx(0.75)
+    assert derive.tversky_from_fbeta(1.0) == {"alpha": 0.5, "beta": 0.5}
+
+
+def test_noise_formulas() -> None:
+    assert derive.smoothing_epsilon(0.1, 10) == pytest.approx(0.1 * 10 / 9, abs=1e-4)
+    assert derive.smoothing_epsilon(0.01, 10) == 0.05      # floor
+    assert derive.bootstrap_beta(0.1) == 0.9
+    assert derive.bootstrap_beta(0.01) == 0.95             # clipped
+
+
+def test_label_priors_and_pos_weight() -> None:
+    assert derive.label_priors([30, 10]) == [0.75, 0.25]
+    assert derive.binary_pos_weight([900, 100]) == 9.0
+    assert derive.binary_pos_weight([900, 100], power=0.5) == 3.0
+    assert derive.tweedie_power(1.45) == 1.45
+
+
+# ------------------------------------------------------------------ engine
+
+def profile(task: str, **sections) -> dict:
+    base = {"schema_version": "1.0", "task": task, "rows": 10_000, "columns": 12, "target": ["y"],
+            "structure": {"type": "tabular"}}
+    return {**base, **sections}
+
+
+BALANCED = profile("multiclass", classes={"counts": {"a": 3300, "b": 3400, "c": 3300}, "n_classes": 3,
+                                          "imbalance_ratio": 1.03})
+IMBALANCED = profile("binary", classes={"counts": {"0": 9700, "1": 300}, "n_classes": 2, "imbalance_ratio": 32.3})
+NOISY = profile("multiclass", classes={"counts": {str(i): 1000 for i in range(10)}, "n_classes": 10,
+                                       "imbalance_ratio": 1.0},
+                label_noise={"estimated_rate": 0.3, "ci": [0.27, 0.33], "reliable": True})
+
+
+def top_losses(p: dict, n: int = 2, **objectives) -> list[str]:
+    rec = recommend(p, Objectives.parse(**objectives), rules=RULES)
+    return [c.loss for c in rec.candidates[:n]]
+
+
+def test_clean_balanced_data_keeps_the_plain_baseline_first() -> None:
+    rec = recommend(BALANCED, rules=RULES)
+    assert rec.candidates[0].loss == "cross_entropy" and rec.candidates[0].params == {}
+    assert rec.baseline.loss == "cross_entropy" and rec.baseline.score == rec.candidates[0].score
+
+
+def test_imbalance_top_two_hold_a_correction_with_weights_from_the_counts() -> None:
+    rec = recommend(IMBALANCED, rules=RULES)
+    assert rec.candidates[0].loss == "weighted_bce"
+    assert rec.candidates[0].params["pos_weight"] == pytest.approx(math.sqrt(9700 / 300), rel=1e-5)
+    assert {"weighted_bce", "class_balanced", "focal", "logit_adjusted"} >= set(top_losses(IMBALANCED))
+
+
+def test_the_objective_decides_the_imbalance_correction() -> None:
+    recall = recommend(IMBALANCED, Objectives.parse("balanced_accuracy"), rules=RULES).candidates[0]
+    assert recall.loss == "logit_adjusted"
+    f1 = recommend(IMBALANCED, Objectives.parse("f1"), rules=RULES).candidates[0]
+    assert f1.params.get("pos_weight", 0) < 32.3  # the mild (square-root) correction
+    accuracy = recommend(IMBALANCED, Objectives.parse("accuracy"), rules=RULES).candidates[0]
+    assert accuracy.loss == "bce"
+
+
+def test_confident_noise_puts_gce_and_sce_first() -> None:
+    assert set(top_losses(NOISY)) == {"gce", "sce"}
+
+
+def test_unreliable_noise_does_not_trigger_robust_losses() -> None:
+    unreliable = {**NOISY, "label_noise": {"estimated_rate": 0.3, "ci": [0.1, 0.5], "reliable": False}}
+    rec = recommend(unreliable, rules=RULES)
+    assert rec.candidates[0].loss == "cross_entropy"
+    assert any(note.startswith("NOI-006") for note in rec.notes)
+
+
+def test_heavy_tailed_target_gets_huber_with_delta_from_the_mad_for_mae() -> None:
+    p = profile("regression", target_stats={"mad": 2.0, "kurtosis": 40.0, "outlier_fraction": 0.015,
+                                            "heavy_tailed": True})
+    rec = recommend(p, Objectives.parse("mae"), rules=RULES)
+    losses = [c.loss for c in rec.candidates[:2]]
+    assert "mae" in losses or "huber" in losses
+    huber = next(c for c in rec.candidates if c.loss == "huber")
+    assert huber.params["delta"] == pytest.approx(1.345 * 1.4826 * 2.0, rel=1e-5)
+    assert huber.param_sources["delta"].facts == {"target_stats.mad": 2.0}
+
+
+def test_counts_get_poisson_or_tweedie() -> None:
+    poisson = profile("count", target_stats={"is_count": True, "dispersion": 1.1, "mad": 1.0})
+    assert top_losses(poisson, 1) == ["poisson"]
+    tweedie = profile("count", target_stats={"is_count": True, "dispersion": 6.0, "zero_fraction": 0.5,
+                                             "variance_mean_slope": 1.7, "mad": 1.0})
+    rec = recommend(tweedie, rules=RULES)
+    assert rec.candidates[0].loss == "tweedie" and rec.candidates[0].params["power"] == pytest.approx(1.7)
+
+
+def test_small_foreground_segmentation_gets_an_overlap_loss() -> None:
+    p = profile("segmentation", masks={"foreground_fraction": 0.02, "empty_fraction": 0.0})
+    assert set(top_losses(p)) <= {"tversky", "focal_tversky", "dice_ce"}
+
+
+def test_costs_are_not_multiplied_with_imbalance_weights() -> None:
+    rec = recommend(IMBALANCED, Objectives.parse(fn_cost=5, fp_cost=1), rules=RULES)
+    cost = next(c for c in rec.candidates if "CST-001" in c.rules)
+    assert cost.params == {"pos_weight": 5.0}
+    assert any("not multiplied" in caveat.lower() for caveat in cost.caveats)
+
+
+def test_same_loss_and_params_from_two_rules_merge() -> None:
+    p = profile("regression", target_stats={"kurtosis": 50.0, "mad": 1.0})
+    rec = recommend(p, Objectives.parse("mae"), rules=RULES)
+    mae = [c for c in rec.candidates if c.loss == "mae"]
+    assert len(mae) == 1 and {"OUT-003", "REG-001"} <= set(mae[0].rules)
+
+
+def test_gross_target_errors_put_the_median_loss_first() -> None:
+    p = profile("regression", target_stats={"outlier_fraction": 0.05, "mad": 1.0, "kurtosis": 30.0})
+    rec = recommend(p, rules=RULES)
+    assert rec.candidates[0].loss == "quantile" and rec.candidates[0].params == {"tau": 0.5}
+    assert "huber" in [c.loss for c in rec.candidates[:3]]
+
+
+def test_fast_budget_demotes_slow_losses() -> None:
+    p = profile("segmentation", masks={"foreground_fraction": 0.3})
+    normal = recommend(p, rules=RULES)
+    fast = recommend(p, Objectives.parse(budget="fast"), rules=RULES)
+    lovasz = lambda rec: next(c for c in rec.candidates if c.loss == "lovasz")  # noqa: E731
+    assert lovasz(fast).score == pytest.approx(lovasz(normal).score - 0.15)
+    assert "SPD-001" in lovasz(fast).rules
+
+
+def test_a_missing_fact_skips_the_rule_with_a_note() -> None:
+    rec = evaluate(RULES, {"task": "multiclass", "classes.imbalance_ratio": 50.0}, Objectives())
+    assert not any(c.loss == "weighted_cross_entropy" for c in rec.candidates)
+    assert any("IMB-003 applies but was skipped" in note and "classes.counts" in note for note in rec.notes)
+
+
+def test_objectives_that_do_not_fit_the_task_are_refused() -> None:
+    with pytest.raises(ConfigError, match="objective 'mae' does not apply to a binary task"):
+        recommend(IMBALANCED, Objectives.parse("mae"), rules=RULES)
+    with pytest.raises(ConfigError, match="--under-cost/--over-cost apply to regression"):
+        recommend(IMBALANCED, Objectives.parse(under_cost=2), rules=RULES)
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("f2", "unknown objective 'f2'"), ("fbeta", "needs a number"), ("fbeta:0", "β must be > 0"),
+    ("quantile:1.5", "must be in (0, 1)"),
+])
+def test_bad_objectives_are_refused(text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Objectives.parse(text)
+    assert fragment in str(info.value)
+
+
+def test_candidates_build_their_configured_module() -> None:
+    torch = pytest.importorskip("torch")
+    rec = recommend(IMBALANCED, rules=RULES)
+    module = rec.candidates[0].build()
+    value = module(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
+    plain = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(rec.candidates[0].params["pos_weight"]))
+    assert float(value) == pytest.approx(float(plain(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))), rel=1e-6)
+
+
+def test_json_contract_has_the_agreed_keys() -> None:
+    data = recommend(IMBALANCED, rules=RULES).to_dict(top=2)
+    assert {"schema_version", "task", "objective", "class_order", "candidates", "baseline"} <= set(data)
+    assert data["class_order"] == ["0", "1"] and data["positive_class"] == "1"
+    assert len(data["candidates"]) == 2
+    for cand in data["candidates"] + [data["baseline"]]:
+        assert {"loss", "params", "param_sources", "score", "rules", "rationale", "source", "caveats"} <= set(cand)
+
+
+def test_recommend_takes_a_dataframe_and_profiles_it() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"x": [i % 13 for i in range(400)], "y": [1 if i % 20 == 0 else 0 for i in range(400)]})
+    rec = recommend(frame, target="y", rules=RULES, profile_options={"noise": False})
+    assert rec.task == "binary" and rec.class_order == ("0", "1")
+    assert rec.candidates[0].loss == "weighted_bce"
+    assert rec.candidates[0].params["pos_weight"] == pytest.approx((380 / 20) ** 0.5, rel=1e-4)
