@@ -11,14 +11,18 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "profile_table": ("lossadvisor.profiling.measure", "profile_table"),
-    "Profile": ("lossadvisor.profiling.profile", "Profile"),
+_LAZY = {  # the public API, in pipeline order; docs/api.md and the README list the same names
     "load_dataset": ("lossadvisor.load", "load_dataset"),
     "LoadOptions": ("lossadvisor.load", "LoadOptions"),
+    "profile_table": ("lossadvisor.profiling.measure", "profile_table"),
+    "Profile": ("lossadvisor.profiling.profile", "Profile"),
     "Objectives": ("lossadvisor.advice.objectives", "Objectives"),
     "recommend": ("lossadvisor.advice.ranking", "recommend"),
     "build_loss": ("lossadvisor.losses.registry", "build_loss"),
+    "get_card": ("lossadvisor.losses.cards", "get_card"),
+    "list_losses": ("lossadvisor.losses.cards", "list_losses"),
+    "check_profile": ("lossadvisor.checks.gate", "check_profile"),
+    "Thresholds": ("lossadvisor.checks.outcome", "Thresholds"),
 }
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from lossadvisor.vocabulary import TASKS
 from lossadvisor.errors import LoadError
 
-TASKS = ("binary", "multiclass", "multilabel", "regression", "count", "multitarget", "segmentation")
 DEFAULT_TARGET_NAMES = ("target", "label", "y", "class", "outcome")
 MASK_SUFFIXES = (".png", ".npy")
 

@@ -16,8 +16,9 @@ SINGLE_LABEL_TASKS: Final = ("binary", "multiclass")
 CLASSIFICATION_TASKS: Final = ("binary", "multiclass", "multilabel", "segmentation")
 # The tasks with a numeric target (objectives MAE, RMSE, quantile).
 REGRESSION_TASKS: Final = ("regression", "count", "multitarget")
-# The tasks `trial` fits (one target column on a table).
+# The tasks `trial` fits (one target column on a table), and its numeric ones.
 TRIAL_TASKS: Final = ("binary", "multiclass", "regression", "count")
+TRIAL_REGRESSION_TASKS: Final = ("regression", "count")
 
 # ---------------------------------------------------------------- objectives
 

@@ -50,3 +50,20 @@ def test_usage_errors_are_one_line_with_exit_2():
         assert len(result.stderr.strip().splitlines()) == 1
     bare = runner.invoke(app, [])
     assert bare.exit_code == 0 and "Usage: lossadvisor" in bare.stdout
+
+
+def test_the_public_api_is_listed_in_one_place_and_each_name_resolves() -> None:
+    import re
+
+    import lossadvisor
+
+    public = [name for name in lossadvisor.__all__ if name != "__version__"]
+    api_table = re.findall(r"^\| `(\w+)` \| `([\w.]+)` \|", (ROOT / "docs" / "api.md").read_text(), re.MULTILINE)
+    assert [name for name, _ in api_table] == public
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Python API"):readme.index("```python", readme.index("## Python API"))]
+    listed = section.split("says which):")[1].split("How the package")[0]
+    assert re.findall(r"`(\w+)`", listed) == public
+    for name, module in api_table:
+        obj = getattr(lossadvisor, name)
+        assert obj.__module__ == module, f"{name} is defined in {obj.__module__}, docs/api.md says {module}"

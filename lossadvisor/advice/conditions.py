@@ -196,6 +196,20 @@ def facts_used(condition: Condition) -> set[str]:
     return set().union(*(facts_used(part) for part in condition.parts))
 
 
+def holds_on(condition: Condition, facts: Mapping[str, Any], names: frozenset[str]) -> bool:
+    """Whether the condition holds when only the facts in ``names`` are judged (every other test passes).
+
+    ``holds_on(rule.when, facts, frozenset({"task"}))`` asks whether a rule is written for this task,
+    whatever the data's other facts say.
+    """
+    if isinstance(condition, Compare):
+        return condition.fact not in names or condition.holds(facts)
+    if isinstance(condition, Not):
+        return not condition.part.holds(facts) if facts_used(condition.part) <= names else True
+    results = [holds_on(part, facts, names) for part in condition.parts]
+    return all(results) if isinstance(condition, All) else any(results)
+
+
 def describe(condition: Condition) -> str:
     """A one-line, human-readable form of a condition (for docs and `rules show`)."""
     if isinstance(condition, Compare):

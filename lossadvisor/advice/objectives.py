@@ -11,14 +11,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from lossadvisor.errors import ConfigError
+from lossadvisor.vocabulary import (CLASSIFICATION_OBJECTIVES, OBJECTIVE_SPELLING, OBJECTIVES,
+                                     REGRESSION_OBJECTIVES, REGRESSION_TASKS)
 
-CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel", "segmentation")
-REGRESSION_TASKS = ("regression", "count", "multitarget")
-CLASSIFICATION_OBJECTIVES = ("recall", "precision", "f1", "fbeta", "balanced_accuracy", "calibration", "accuracy")
-REGRESSION_OBJECTIVES = ("mae", "rmse", "quantile")
 DEFAULTS = {"classification": "f1", "regression": "rmse"}
 BUDGETS = ("fast", "normal")
-SPELLING = "recall | precision | f1 | fbeta:B | balanced_accuracy | calibration | accuracy | mae | rmse | quantile:Q"
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,6 @@ def _parse_objective(text: str | None) -> tuple[str | None, float | None, float 
         if name == "quantile" and not 0 < value < 1:
             raise ConfigError(f"objective '{text}': the quantile must be in (0, 1)")
         return name, (value if name == "fbeta" else None), (value if name == "quantile" else None)
-    if arg or name not in CLASSIFICATION_OBJECTIVES + REGRESSION_OBJECTIVES:
-        raise ConfigError(f"unknown objective '{text}' (expected {SPELLING})")
+    if arg or name not in OBJECTIVES:
+        raise ConfigError(f"unknown objective '{text}' (expected {OBJECTIVE_SPELLING})")
     return name, None, None

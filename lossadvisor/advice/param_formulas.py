@@ -5,6 +5,9 @@ lists the ones a rule may name (``params: {weight: {derive: inverse_frequency_we
 power: 0.5}}``), with the facts each one reads and the options it accepts, so a rule file is
 checked before it runs and every configured value can say where it came from.
 
+The class-weight formulas themselves live in :mod:`lossadvisor.class_weights` (shared with the losses,
+the profile and the trials); here they are named, given their facts, and rounded for display.
+
 Per-class values are lists in *class order*: the order of ``classes.counts`` in the profile.
 For binary tasks the positive class is the last one in class order.
 """
@@ -13,74 +16,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
+
+from lossadvisor import class_weights as cw
 
 # ---------------------------------------------------------------- class imbalance
-
-
-def inverse_frequency_weights(counts: Sequence[float], power: float = 1.0, cap: float = 10.0) -> list[float]:
-    """w_c ∝ (n / n_c)^power, normalised to mean 1, then capped at ``cap``.
-
-    power = 1 is scikit-learn's "balanced" weighting n / (C·n_c); power = 0.5 is the milder
-    square-root form that won macro-F1 in this project's measurements (evidence.md). The cap
-    is applied after normalising, so the mean falls below 1 when it binds; an empty class
-    gets the cap. Source: guide 6.1.5, 6.2.8.
-    """
-    total = float(sum(counts))
-    raw = [(total / n) ** power if n > 0 else math.inf for n in counts]
-    finite = [w for w in raw if math.isfinite(w)]
-    mean = sum(finite) / len(finite) if finite else 1.0
-    return [round(min(w / mean, cap), 6) for w in raw]
-
-
-def effective_number_beta(counts: Sequence[float]) -> float:
-    """β = 1 − 10^(−k), k = floor(log10 n_max) clipped to 1..4.
-
-    1/(1 − β) is the count past which a class's weight stops growing (Cui et al. 2019), so β is
-    put on the paper's grid {0.9, 0.99, 0.999, 0.9999} just below the size of the largest class:
-    weights separate the rare classes and saturate for the largest. For classes of a few thousand
-    rows this gives 0.999, the setting that won macro-F1 on this project's tabular sets
-    (evidence.md); 0.9999 needs a class of 10,000 rows or more.
-    """
-    n_max = max(float(n) for n in counts)
-    k = min(4, max(1, math.floor(math.log10(max(n_max, 1.0)))))
-    return round(1.0 - 10.0 ** (-k), 6)
-
-
-def class_balanced_weights(counts: Sequence[float], beta: float) -> list[float]:
-    """w_c = (1 − β) / (1 − β^{n_c}), normalised to sum C (Cui et al. 2019, eq. 3)."""
-    raw = [(1.0 - beta) / (1.0 - beta ** n) if n > 0 else 0.0 for n in counts]
-    positive = [w for w in raw if w > 0]
-    fill = max(positive) if positive else 1.0
-    raw = [w if w > 0 else fill for w in raw]
-    scale = len(raw) / sum(raw)
-    return [round(w * scale, 6) for w in raw]
-
-
-def binary_pos_weight(counts: Sequence[float], power: float = 1.0, cap: float = 100.0) -> float:
-    """pos_weight = (n_neg / n_pos)^power, capped; the positive class is last in class order.
-
-    BCEWithLogitsLoss's pos_weight (guide 6.2.8; evidence.md "cost-sensitive BCE").
-    """
-    n_neg, n_pos = float(counts[0]), float(counts[-1])
-    if n_pos <= 0:
-        return cap
-    return round(min((n_neg / n_pos) ** power, cap), 6)
-
-
-def multilabel_pos_weight(counts: Sequence[float], rows: int, power: float = 1.0, cap: float = 100.0) -> list[float]:
-    """pos_weight per label = ((rows − n_l)/n_l)^power, capped (BCEWithLogitsLoss, one per label)."""
-    return [binary_pos_weight([rows - n, n], power, cap) for n in counts]
-
-
-def positive_alpha(counts: Sequence[float], power: float = 0.5) -> float:
-    """Binary focal α (weight of the positive term) = w_pos / (w_pos + w_neg), w ∝ (1/freq)^power.
-
-    The square-root form is the one that won macro-F1 here (evidence.md); Lin et al. 2017 used
-    α = 0.25 on detection, where it weighs the rare positives *down*, which is not carried over.
-    """
-    weights = inverse_frequency_weights(counts, power, cap=math.inf)
-    return round(weights[-1] / (weights[0] + weights[-1]), 6)
 
 
 def focal_gamma(imbalance_ratio: float) -> float:
@@ -96,12 +36,6 @@ def focal_gamma(imbalance_ratio: float) -> float:
     if imbalance_ratio < 1000:
         return 1.0
     return 2.0
-
-
-def label_priors(counts: Sequence[float]) -> list[float]:
-    """π_c = n_c / n, the training label frequencies (Menon et al. 2021)."""
-    total = float(sum(counts))
-    return [round(n / total, 8) for n in counts]
 
 
 # ---------------------------------------------------------------- label noise
@@ -224,8 +158,15 @@ _OPTIONAL = {"target_stats.std"}
 
 def _pos_weight(facts: Mapping[str, Any], **options: Any) -> float:
     if facts.get("classes.counts"):
-        return binary_pos_weight(_counts(facts), **options)
-    return binary_pos_weight([float(facts["classes.imbalance_ratio"]), 1.0], **options)
+        return _round(cw.binary_pos_weight(_counts(facts), **options))
+    return _round(cw.binary_pos_weight([float(facts["classes.imbalance_ratio"]), 1.0], **options))
+
+
+def _round(value: Any, digits: int = 6) -> Any:
+    """A formula's value as rules show and configure it: rounded, per class where it is a list."""
+    if isinstance(value, list):
+        return [round(v, digits) for v in value]
+    return round(value, digits)
 
 
 def _counts(facts: Mapping[str, Any]) -> list[float]:
@@ -237,26 +178,26 @@ DERIVATIONS: dict[str, Derivation] = {
     for d in (
         Derivation("inverse_frequency_weights", "w_c = (n/n_c)^power / mean, capped at cap",
                    ("classes.counts",), ("power", "cap"),
-                   lambda f, **o: inverse_frequency_weights(_counts(f), **o)),
+                   lambda f, **o: _round(cw.inverse_frequency_weights(_counts(f), **o))),
         Derivation("effective_number_beta", "β = 1 − 10^-k, k = floor(log10 n_max) in 1..4",
-                   ("classes.counts",), (), lambda f: effective_number_beta(_counts(f))),
+                   ("classes.counts",), (), lambda f: _round(cw.effective_number_beta(_counts(f)))),
         Derivation("class_balanced_weights", "w_c = (1−β)/(1−β^n_c), sum C; β = 1 − 10^-floor(log10 n_max)",
                    ("classes.counts",), (),
-                   lambda f: class_balanced_weights(_counts(f), effective_number_beta(_counts(f)))),
+                   lambda f: _round(cw.class_balanced_weights(_counts(f), cw.effective_number_beta(_counts(f))))),
         Derivation("binary_pos_weight", "pos_weight = (n_neg/n_pos)^power, capped at cap (n_neg/n_pos = "
                    "imbalance ratio when only the ratio is known: the positive class is taken as the minority)",
                    ("classes.counts", "classes.imbalance_ratio"), ("power", "cap"), _pos_weight,
                    alternatives=(("classes.counts",), ("classes.imbalance_ratio",))),
         Derivation("multilabel_pos_weight", "pos_weight_l = ((rows − n_l)/n_l)^power per label, capped at cap",
                    ("classes.counts", "rows"), ("power", "cap"),
-                   lambda f, **o: multilabel_pos_weight(_counts(f), f["rows"], **o)),
+                   lambda f, **o: _round(cw.multilabel_pos_weight(_counts(f), f["rows"], **o))),
         Derivation("positive_alpha", "α = w_pos/(w_pos + w_neg), w ∝ (1/freq)^power",
-                   ("classes.counts",), ("power",), lambda f, **o: positive_alpha(_counts(f), **o)),
+                   ("classes.counts",), ("power",), lambda f, **o: _round(cw.positive_alpha(_counts(f), **o))),
         Derivation("focal_gamma", "γ = 0 (<3), 0.5 (<10), 1 (<1000), 2 (≥1000) by imbalance ratio",
                    ("classes.imbalance_ratio",), (), lambda f: focal_gamma(f["classes.imbalance_ratio"])),
         Derivation("class_counts", "n_c, rows per class in class order", ("classes.counts",), (),
                    lambda f: _counts(f)),
-        Derivation("label_priors", "π_c = n_c / n", ("classes.counts",), (), lambda f: label_priors(_counts(f))),
+        Derivation("label_priors", "π_c = n_c / n", ("classes.counts",), (), lambda f: _round(cw.label_priors(_counts(f)), 8)),
         Derivation("smoothing_epsilon", "ε = η·K/(K−1) clipped to [floor, cap]",
                    ("label_noise.estimated_rate", "classes.n_classes"), ("floor", "cap"),
                    lambda f, **o: smoothing_epsilon(f["label_noise.estimated_rate"], f["classes.n_classes"], **o)),

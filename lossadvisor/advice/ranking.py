@@ -1,6 +1,8 @@
 """Rules + profile facts + the user's objective → ranked, fully configured loss candidates.
 
-    >>> from lossadvisor.advice.ranking import recommend, Objectives
+:func:`recommend` is the one entry point (the CLI, ``trial`` and the Python API call it):
+
+    >>> from lossadvisor import Objectives, recommend
     >>> rec = recommend(profile, Objectives.parse("recall", fn_cost=5))
     >>> rec.candidates[0].loss, rec.candidates[0].params
     >>> module = rec.candidates[0].build()      # the configured torch module
@@ -12,89 +14,18 @@ of each comes from its rules' score for the objective, then any ``adjust`` rules
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Mapping
 
-from lossadvisor.advice.conditions import profile_facts
-from lossadvisor.advice.param_formulas import DERIVATIONS
-from lossadvisor.errors import ConfigError
-from lossadvisor.vocabulary import RECOMMEND_SCHEMA_VERSION
+from lossadvisor.advice.conditions import holds_on, profile_facts
 from lossadvisor.advice.objectives import Objectives
+from lossadvisor.advice.param_formulas import DERIVATIONS
+from lossadvisor.advice.recommendation import Candidate, ParamSource, Recommendation
 from lossadvisor.advice.ruleset import Rule, RuleSet, load_rules
+from lossadvisor.errors import ConfigError, LossAdvisorError
 
 BASELINES = {"binary": "bce", "multiclass": "cross_entropy", "multilabel": "bce", "regression": "mse",
              "count": "mse", "multitarget": "mse", "segmentation": "cross_entropy"}
-
-
-@dataclass(frozen=True)
-class ParamSource:
-    """Where a configured value came from: a literal in a rule, or a formula over facts."""
-
-    rule: str
-    formula: str | None = None
-    facts: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        if self.formula is None:
-            return {"rule": self.rule, "formula": "literal in the rule"}
-        return {"rule": self.rule, "formula": self.formula, "facts": dict(self.facts)}
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One configured loss with its reasons."""
-
-    loss: str
-    params: Mapping[str, Any]
-    param_sources: Mapping[str, ParamSource]
-    score: float | None
-    rules: tuple[str, ...]
-    rationale: str
-    source: str
-    caveats: tuple[str, ...] = ()
-    confidence: str = "medium"
-
-    def build(self):
-        """The configured torch module (imports torch)."""
-        from lossadvisor.losses.registry import build_loss
-
-        return build_loss(self.loss, **dict(self.params))
-
-    def to_dict(self) -> dict:
-        return {
-            "loss": self.loss, "params": dict(self.params),
-            "param_sources": {name: src.to_dict() for name, src in self.param_sources.items()},
-            "score": None if self.score is None else round(self.score, 4), "rules": list(self.rules), "rationale": self.rationale,
-            "source": self.source, "caveats": list(self.caveats), "confidence": self.confidence,
-        }
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """The ranked candidates, the plain baseline, and what the engine assumed."""
-
-    task: str
-    objectives: Objectives
-    candidates: tuple[Candidate, ...]
-    baseline: Candidate
-    class_order: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    fired: tuple[str, ...] = ()
-    facts: Mapping[str, Any] = field(default_factory=dict)
-
-    def top(self, n: int = 3) -> tuple[Candidate, ...]:
-        return self.candidates[:n]
-
-    def to_dict(self, top: int | None = 3) -> dict:
-        """The ``--format json`` contract (schema_version 1.0)."""
-        chosen = self.candidates if top is None else self.candidates[:top]
-        return {
-            "schema_version": RECOMMEND_SCHEMA_VERSION, "task": self.task, "objective": self.objectives.to_dict(),
-            "class_order": list(self.class_order),
-            "positive_class": self.class_order[-1] if self.task == "binary" and self.class_order else None,
-            "candidates": [c.to_dict() for c in chosen], "baseline": self.baseline.to_dict(),
-            "notes": list(self.notes), "rules_fired": list(self.fired),
-        }
 
 
 def recommend(data: Any, objectives: Objectives | None = None, rules: RuleSet | None = None,
@@ -109,6 +40,39 @@ def recommend(data: Any, objectives: Objectives | None = None, rules: RuleSet | 
     merged = profile_facts(profile)
     merged.update({k: v for k, v in (facts or {}).items() if v is not None})
     return evaluate(rules if rules is not None else load_rules(), merged, objectives or Objectives())
+
+
+def configure_loss(loss: str, data: Any, objectives: Objectives | None = None,
+                   rules: RuleSet | None = None) -> tuple[Candidate | None, str]:
+    """``loss`` configured the way the rule base would for this data and objective, and how it was.
+
+    The best-ranked candidate for ``loss`` when one of its rules fires; otherwise the best-scored rule
+    for ``loss`` (those written for this task first) whose formulas can be computed on these facts;
+    (None, why) when no rule can configure ``loss``. ``trial --losses NAME`` uses this, so a loss trialled by
+    name carries the same parameters ``recommend`` would give it.
+    """
+    rules = rules if rules is not None else load_rules()
+    rec = recommend(data, objectives, rules)
+    for cand in rec.candidates:
+        if cand.loss == loss:
+            return cand, f"{loss}: configured by rule {cand.rules[0]}, which fires on this data"
+    objective = rec.objectives.objective
+    task_only = frozenset({"task"})
+    proposing = [rule for rule in rules if rule.action == "recommend" and rule.loss == loss]
+    # Rules written for this task first, then the others (their formulas may still apply to these facts).
+    ranked = sorted(proposing, key=lambda r: (not holds_on(r.when, rec.facts, task_only), -r.score_for(objective)))
+    for rule in ranked:
+        cand, _ = configure(rule, rec.facts, objective)
+        if cand is not None:
+            return cand, (f"{loss}: configured with the formulas of rule {rule.id} "
+                          "(the rule does not fire on this data)")
+    return None, f"{loss}: no rule configures it for these facts; its card's defaults are used"
+
+
+def facts_read_by(rules: RuleSet, loss: str) -> set[str]:
+    """The facts the parameter formulas of the rules recommending ``loss`` read."""
+    return {fact for rule in rules if rule.action == "recommend" and rule.loss == loss
+            for param in rule.params if param.derive is not None for fact in DERIVATIONS[param.derive].facts}
 
 
 def _as_profile_dict(data: Any, target: str | None, options: Mapping[str, Any]) -> dict:
@@ -170,7 +134,7 @@ def _positive_class_note(task: str, counts: Mapping[str, Any]) -> list[str]:
 
 def configure(rule: Rule, facts: Mapping[str, Any], objective: str | None) -> tuple[Candidate | None, str]:
     """Compute a recommend rule's parameters; (None, why) when a needed fact is missing."""
-    from lossadvisor.losses import cards as loss_specs
+    from lossadvisor.losses.cards import validate_params
 
     params: dict[str, Any] = {}
     sources: dict[str, ParamSource] = {}
@@ -187,8 +151,8 @@ def configure(rule: Rule, facts: Mapping[str, Any], objective: str | None) -> tu
         sources[param.name] = ParamSource(rule.id, _with_options(derivation, dict(param.options)),
                                           derivation.used(facts))
     try:
-        checked = loss_specs.validate_params(rule.loss, params)
-    except loss_specs.LossAdvisorError as exc:
+        checked = validate_params(rule.loss, params)
+    except LossAdvisorError as exc:
         raise ConfigError(f"{rule.file}: rule {rule.id}: key 'recommend.params': {exc}") from None
     params = {name: checked[name] for name in params}
     return Candidate(loss=rule.loss, params=params, param_sources=sources, score=rule.score_for(objective),

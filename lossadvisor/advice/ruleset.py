@@ -23,14 +23,13 @@ import yaml
 from lossadvisor.advice.conditions import Condition, describe, facts_used, parse_condition
 from lossadvisor.advice.param_formulas import DERIVATIONS
 from lossadvisor.errors import ConfigError
+from lossadvisor.vocabulary import OBJECTIVES
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RULE_KEYS = {"id", "summary", "when", "recommend", "adjust", "advise", "score", "confidence",
              "rationale", "source", "caveats", "aliases"}
 ACTIONS = ("recommend", "adjust", "advise")
 CONFIDENCE = ("high", "medium", "low")
-OBJECTIVES = ("recall", "precision", "f1", "fbeta", "balanced_accuracy", "calibration", "accuracy",
-              "mae", "rmse", "quantile")
 
 
 @dataclass(frozen=True)

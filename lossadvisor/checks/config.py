@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from lossadvisor.checks.gate import CHECKS_BY_KEY
+from lossadvisor.checks.gate import CHECKS_BY_KEY, LEGACY_CHECK_IDS
 from lossadvisor.checks.outcome import NOISE_BOUNDS, Thresholds
-from lossadvisor.config_files import (discover_section, pyproject_section, read_toml, read_yaml,
+from lossadvisor.config_files import (PYPROJECT, discover_section, pyproject_section, read_toml, read_yaml,
                                       yaml_sections)
 from lossadvisor.errors import ConfigError
-from lossadvisor.load import TASKS
+from lossadvisor.vocabulary import TASKS
 
-from lossadvisor.config_files import PYPROJECT  # noqa: E402  (re-exported)
 SECTION = "check"
 
 
@@ -74,11 +74,21 @@ def _levels(value: Any) -> dict[str, str]:
         raise ValueError("a mapping of check ID or name to error, warning or off")
     levels = {}
     for check, level in value.items():
-        if str(check) not in CHECKS_BY_KEY:
+        key = canonical_check_key(str(check))
+        if key not in CHECKS_BY_KEY:
             raise ValueError(f"check IDs or names; '{check}' is not a check (see docs/check.md)")
         # YAML 1.1 reads a bare `off` as false; take it as meant.
-        levels[str(check)] = "off" if level is False else _choice(("error", "warning", "off"))(level)
+        levels[key] = "off" if level is False else _choice(("error", "warning", "off"))(level)
     return levels
+
+
+def canonical_check_key(key: str) -> str:
+    """A check's ID or name as given; an ID from before the CHK- prefix becomes the new one, with a warning."""
+    if key in LEGACY_CHECK_IDS:
+        warnings.warn(f"check ID '{key}' is deprecated: use '{LEGACY_CHECK_IDS[key]}' (check IDs now start with "
+                      "CHK- so that they are never mistaken for rule IDs)", DeprecationWarning, stacklevel=3)
+        return LEGACY_CHECK_IDS[key]
+    return key
 
 
 def _flag(value: Any) -> bool:

@@ -64,26 +64,30 @@ def check_profile(
     source = str(profile.get("source") or "<profile>")
     return CheckResult(source, baseline_name, findings, strict=thresholds.strict, config=config_name)
 
+CHECK_ID_PREFIX = "CHK-"  # rule IDs have no prefix, so a check ID can never be mistaken for one
 CHECKS: tuple[CheckSpec, ...] = (
-    CheckSpec("ROWS-001", "min-rows", "min_rows", "error", "enough rows to train on", check_rows),
-    CheckSpec("ROWS-002", "min-rows-per-class", "min_rows_per_class", "error", "every class has enough rows", check_rows_per_class),
-    CheckSpec("IMB-001", "max-imbalance", "max_imbalance", "error", "majority/minority count ratio", check_imbalance),
-    CheckSpec("NOISE-001", "max-noise", "max_noise", "error", "estimated label-noise rate", check_noise),
-    CheckSpec("TGT-001", "target-finite", "max_nonfinite_target", "error", "no NaN or inf in the target", check_target_finite),
-    CheckSpec("TGT-002", "max-outlier-fraction", "max_outlier_fraction", "warning", "target outliers (robust z > 3.5)", check_outliers),
-    CheckSpec("MISS-001", "max-missing", "max_missing", "warning", "missing fraction of each column", check_missing),
-    CheckSpec("DUP-001", "max-duplicates", "max_duplicates", "warning", "fraction of duplicate rows", check_duplicates),
-    CheckSpec("EXP-001", "expect-task", "expect_task", "error", "the task is the one expected", check_task),
-    CheckSpec("EXP-002", "expect-target", "expect_target", "error", "the target column is the one expected", check_target_name),
-    CheckSpec("DRF-001", "class-psi", "max_psi", "error", "class-mix shift (population stability index)", check_psi, True),
-    CheckSpec("DRF-002", "class-js-distance", "max_js_distance", "warning", "class-mix shift (Jensen-Shannon distance)", check_js, True),
-    CheckSpec("DRF-003", "new-classes", "max_new_classes", "error", "classes not in the baseline", check_new_classes, True),
-    CheckSpec("DRF-004", "vanished-classes", "max_vanished_classes", "error", "baseline classes that disappeared", check_vanished_classes, True),
-    CheckSpec("DRF-005", "noise-increase", "max_noise_increase", "warning", "label-noise rate change", check_noise_increase, True),
-    CheckSpec("DRF-006", "target-shift", "max_target_shift", "warning", "target distribution shift (KS D)", check_target_shift, True),
-    CheckSpec("SCH-001", "columns-added", "max_added_columns", "warning", "columns added since the baseline", check_added_columns, True),
-    CheckSpec("SCH-002", "columns-removed", "max_removed_columns", "error", "baseline columns removed", check_removed_columns, True),
-    CheckSpec("SCH-003", "columns-retyped", "max_retyped_columns", "error", "columns whose kind changed", check_retyped_columns, True),
-    CheckSpec("SCH-004", "task-changed", "same_task", "error", "the task is the baseline's", check_same_task, True),
+    CheckSpec("CHK-ROWS-001", "min-rows", "min_rows", "error", "enough rows to train on", check_rows),
+    CheckSpec("CHK-ROWS-002", "min-rows-per-class", "min_rows_per_class", "error", "every class has enough rows", check_rows_per_class),
+    CheckSpec("CHK-IMB-001", "max-imbalance", "max_imbalance", "error", "majority/minority count ratio", check_imbalance),
+    CheckSpec("CHK-NOISE-001", "max-noise", "max_noise", "error", "estimated label-noise rate", check_noise),
+    CheckSpec("CHK-TGT-001", "target-finite", "max_nonfinite_target", "error", "no NaN or inf in the target", check_target_finite),
+    CheckSpec("CHK-TGT-002", "max-outlier-fraction", "max_outlier_fraction", "warning", "target outliers (robust z > 3.5)", check_outliers),
+    CheckSpec("CHK-MISS-001", "max-missing", "max_missing", "warning", "missing fraction of each column", check_missing),
+    CheckSpec("CHK-DUP-001", "max-duplicates", "max_duplicates", "warning", "fraction of duplicate rows", check_duplicates),
+    CheckSpec("CHK-EXP-001", "expect-task", "expect_task", "error", "the task is the one expected", check_task),
+    CheckSpec("CHK-EXP-002", "expect-target", "expect_target", "error", "the target column is the one expected", check_target_name),
+    CheckSpec("CHK-DRF-001", "class-psi", "max_psi", "error", "class-mix shift (population stability index)", check_psi, True),
+    CheckSpec("CHK-DRF-002", "class-js-distance", "max_js_distance", "warning", "class-mix shift (Jensen-Shannon distance)", check_js, True),
+    CheckSpec("CHK-DRF-003", "new-classes", "max_new_classes", "error", "classes not in the baseline", check_new_classes, True),
+    CheckSpec("CHK-DRF-004", "vanished-classes", "max_vanished_classes", "error", "baseline classes that disappeared", check_vanished_classes, True),
+    CheckSpec("CHK-DRF-005", "noise-increase", "max_noise_increase", "warning", "label-noise rate change", check_noise_increase, True),
+    CheckSpec("CHK-DRF-006", "target-shift", "max_target_shift", "warning", "target distribution shift (KS D)", check_target_shift, True),
+    CheckSpec("CHK-SCH-001", "columns-added", "max_added_columns", "warning", "columns added since the baseline", check_added_columns, True),
+    CheckSpec("CHK-SCH-002", "columns-removed", "max_removed_columns", "error", "baseline columns removed", check_removed_columns, True),
+    CheckSpec("CHK-SCH-003", "columns-retyped", "max_retyped_columns", "error", "columns whose kind changed", check_retyped_columns, True),
+    CheckSpec("CHK-SCH-004", "task-changed", "same_task", "error", "the task is the baseline's", check_same_task, True),
 )
 CHECKS_BY_KEY = {spec.id: spec for spec in CHECKS} | {spec.name: spec for spec in CHECKS}
+# The IDs before the CHK- prefix ("IMB-001" named both a check and a rule); config files and --disable
+# still accept them, with a DeprecationWarning that the CLI prints as one line.
+LEGACY_CHECK_IDS = {spec.id.removeprefix(CHECK_ID_PREFIX): spec.id for spec in CHECKS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -30,9 +31,9 @@ def _needs_noise(thresholds, baseline: dict | None) -> bool:
     """Skip the slowest measurement when no enabled check reads it."""
     from lossadvisor.checks.gate import CHECKS_BY_KEY, level_of
 
-    wanted = [("NOISE-001", thresholds.max_noise)]
+    wanted = [("max-noise", thresholds.max_noise)]
     if baseline is not None:
-        wanted.append(("DRF-005", thresholds.max_noise_increase))
+        wanted.append(("noise-increase", thresholds.max_noise_increase))
     return any(limit is not None and level_of(CHECKS_BY_KEY[cid], thresholds) != "off" for cid, limit in wanted)
 
 
@@ -75,7 +76,11 @@ def check(
         max_duplicates=max_duplicates, expect_task=expect_task, expect_target=expect_target, strict=strict,
         levels={name: "off" for name in disable} if disable else None,
     )
-    thresholds, origin = resolve_thresholds(config, flags, Path.cwd(), discover=not no_config)
+    with warnings.catch_warnings(record=True) as caught:  # old check IDs: one line each on stderr
+        warnings.simplefilter("always", DeprecationWarning)
+        thresholds, origin = resolve_thresholds(config, flags, Path.cwd(), discover=not no_config)
+    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)):
+        typer.echo(f"warning: {message}", err=True)
     previous = read_profile_json(baseline, "baseline") if baseline is not None else None
     if profile is not None:
         current = read_profile_json(profile, "profile")

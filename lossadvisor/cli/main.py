@@ -71,12 +71,12 @@ def _register_commands() -> None:
     from lossadvisor.cli.doctor_cmd import doctor_command
     from lossadvisor.cli.losses_cmd import explain_command, losses_command
     from lossadvisor.cli.profile_cmd import profile
-    from lossadvisor.cli.recommend_cmd import recommend
+    from lossadvisor.cli.recommend_cmd import recommend_command
     from lossadvisor.cli.rules_cmd import rules_app
     from lossadvisor.cli.trial_cmd import trial
 
     app.command("profile")(profile)
-    app.command("recommend")(recommend)
+    app.command("recommend")(recommend_command)
     app.command("trial")(trial)
     app.command("check")(check)
     app.command("losses")(losses_command)

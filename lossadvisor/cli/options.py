@@ -19,20 +19,14 @@ from typing import Annotated, Callable, Optional, TypeVar
 import typer
 
 from lossadvisor.errors import ConfigError, LossAdvisorError
+from lossadvisor.vocabulary import TASKS
 
 F = TypeVar("F", bound=Callable)
 
 DATA_PANEL = "Data loading"
 
 
-class Task(str, Enum):
-    binary = "binary"
-    multiclass = "multiclass"
-    multilabel = "multilabel"
-    regression = "regression"
-    count = "count"
-    multitarget = "multitarget"
-    segmentation = "segmentation"
+Task = Enum("Task", {name: name for name in TASKS}, type=str)  # --task choices: the vocabulary's tasks
 
 
 class ReportFormat(str, Enum):

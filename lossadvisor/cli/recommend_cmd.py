@@ -26,7 +26,7 @@ def _fact(flag: str, help_text: str, **extra: Any):
 
 @guarded
 @reads_data
-def recommend(
+def recommend_command(
     source: DataSource,
     profile: Annotated[Optional[Path], typer.Option("--profile", help="A saved profile (profile --format json).")] = None,
     objective: Annotated[Optional[str], typer.Option(
@@ -57,12 +57,11 @@ def recommend(
     n_targets: Annotated[Optional[int], _fact("--n-targets", "Number of target columns (multi-task).", min=1)] = None,
 ) -> None:
     """Recommend and configure loss functions, ranked for your objective, with reasons and sources."""
-    from lossadvisor.advice.ranking import evaluate
-    from lossadvisor.profiling.saved_profile import read_profile_json
-    from lossadvisor.advice.conditions import profile_facts
     from lossadvisor.advice.objectives import Objectives
-    from lossadvisor.report import recommend_render as render
+    from lossadvisor.advice.ranking import recommend
     from lossadvisor.advice.ruleset import load_rules
+    from lossadvisor.profiling.saved_profile import read_profile_json
+    from lossadvisor.report import recommend_render as render
 
     objectives = Objectives.parse(objective, fn_cost=fn_cost, fp_cost=fp_cost, under_cost=under_cost,
                                   over_cost=over_cost, budget=budget)
@@ -84,15 +83,14 @@ def recommend(
         if source.task is None:
             raise ConfigError("give a data file, --profile, or --task for the no-data form")
         profile_dict = {"schema_version": PROFILE_SCHEMA_VERSION, "task": source.task.value}
-    facts = profile_facts(profile_dict)
-    facts.update(_flag_facts(source.task.value if source.task else None, imbalance_ratio, n_classes, noise_rate,
-                             foreground_fraction, empty_fraction, outlier_fraction, kurtosis, dispersion,
-                             zero_fraction, mad, structure, n_targets))
-    _check_fact_flags(facts.get("task"), imbalance_ratio=imbalance_ratio, n_classes=n_classes, noise_rate=noise_rate,
-                      foreground_fraction=foreground_fraction, empty_fraction=empty_fraction,
-                      outlier_fraction=outlier_fraction, kurtosis=kurtosis, dispersion=dispersion,
-                      zero_fraction=zero_fraction, mad=mad)
-    result = evaluate(ruleset, facts, objectives)
+    stated = _flag_facts(source.task.value if source.task else None, imbalance_ratio, n_classes, noise_rate,
+                         foreground_fraction, empty_fraction, outlier_fraction, kurtosis, dispersion,
+                         zero_fraction, mad, structure, n_targets)
+    _check_fact_flags(stated.get("task", profile_dict.get("task")), imbalance_ratio=imbalance_ratio,
+                      n_classes=n_classes, noise_rate=noise_rate, foreground_fraction=foreground_fraction,
+                      empty_fraction=empty_fraction, outlier_fraction=outlier_fraction, kurtosis=kurtosis,
+                      dispersion=dispersion, zero_fraction=zero_fraction, mad=mad)
+    result = recommend(profile_dict, objectives, rules=ruleset, facts=stated)
     if emit is not None:
         _write(emit[1], render.render_python(result))
         chosen = (result.candidates or [result.baseline])[0]

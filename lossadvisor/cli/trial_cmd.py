@@ -30,7 +30,7 @@ class Device(str, Enum):
 @reads_data
 def trial(
     source: DataSource,
-    losses: Annotated[Optional[str], typer.Option("--losses", help="Comma-separated loss names to trial (default parameters).", rich_help_panel=CANDIDATES)] = None,
+    losses: Annotated[Optional[str], typer.Option("--losses", help="Comma-separated loss names to trial, each configured as recommend would for this data and objective.", rich_help_panel=CANDIDATES)] = None,
     candidates: Annotated[Optional[Path], typer.Option("--candidates", help="recommend --format json output to trial.", rich_help_panel=CANDIDATES)] = None,
     sweep: Annotated[Optional[str], typer.Option("--sweep", help="LOSS.PARAM=V1,V2,... e.g. focal.gamma=0,0.5,1,2,5.", rich_help_panel=CANDIDATES)] = None,
     top: Annotated[int, typer.Option("--top", help="How many recommended candidates to trial.", min=1, rich_help_panel=CANDIDATES)] = 3,
@@ -49,7 +49,8 @@ def trial(
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write learning curves and metrics to a PNG (needs matplotlib).")] = None,
 ) -> None:
     """Train the candidate losses and a baseline on short seeded fits, and say which one is better."""
-    from lossadvisor.trials.candidates import (CandidateSpec, assemble, check_candidates_fit, load_candidates_json,
+    from lossadvisor.trials.candidates import (assemble, check_candidates_fit, configured_by_rules, load_candidates_json,
+                                              needs_noise_estimate,
                                               parse_losses, parse_sweep)
     from lossadvisor.trials.members import resolve_device
 
@@ -76,18 +77,25 @@ def trial(
     if len(dataset.target) != 1:
         raise ConfigError(f"trial takes one target column; got {len(dataset.target)} ({', '.join(dataset.target)})")
     needs_recommend = not (loss_names or from_file or sweep_spec)
-    profile = source.profile(dataset, noise=needs_recommend)
+    from lossadvisor.config_files import configured_rules
+
+    rules_path = configured_rules(Path.cwd())
+    by_name = loss_names or ([sweep_spec.loss] if sweep_spec else [])
+    profile = source.profile(dataset, noise=needs_recommend or needs_noise_estimate(by_name, rules_path))
     facts = DataFacts.from_profile(profile)
-    baseline = None
+    baseline, base_params, config_notes = None, None, ()
     if loss_names:
-        specs = [CandidateSpec(name) for name in loss_names]
+        specs, config_notes = configured_by_rules(loss_names, profile, objective, rules_path)
+    elif sweep_spec:
+        configured, config_notes = configured_by_rules([sweep_spec.loss], profile, objective, rules_path)
+        base_params = {k: v for k, v in configured[0].params.items() if k != sweep_spec.param}
     elif from_file:
         check_candidates_fit(candidates, facts.task, facts.class_order)
         specs, baseline, order = from_file
         if order:
             facts = DataFacts(facts.task, facts.structure, facts.time_column, facts.group_column, facts.column_kinds, order)
-    elif not sweep_spec:
-        specs, baseline = _recommended(profile, objective, top)
+    else:
+        specs, baseline = _recommended(profile, objective, top, rules_path)
     options = _options(seeds, source.seed, metric, objective, no_batch, device.value, source.threads, bootstrap, epochs, budget,
                        batch_size, patience)
     assembled = None if sweep_spec else assemble(specs, baseline, facts.task)
@@ -100,7 +108,12 @@ def trial(
     if assembled is not None and len(assembled) < 2:
         raise ConfigError(f"nothing to compare: the only candidate is the baseline '{assembled[0].label}' "
                           "(recommend found no reason to change the loss); name others with --losses")
-    report = _run(dataset, facts, sweep_spec, assembled, options, epochs, seeds)
+    report = _run(dataset, facts, sweep_spec, assembled, options, epochs, seeds, base_params)
+    if config_notes:
+        from dataclasses import replace
+
+        report = replace(report, notes=report.notes + tuple(f"configured as recommend would for this data and "
+                                                            f"objective: {note}" for note in config_notes))
     if kept_baseline:
         from dataclasses import replace
 
@@ -122,16 +135,13 @@ def _check_matplotlib() -> None:
         raise ConfigError("--plot needs matplotlib, which is not installed: pip install 'lossadvisor[plot]'") from None
 
 
-def _recommended(profile: dict, objective: str | None, top: int):
-    from pathlib import Path
-
-    from lossadvisor.config_files import configured_rules
-    from lossadvisor.advice.ranking import recommend
+def _recommended(profile: dict, objective: str | None, top: int, rules_path: Path | None):
     from lossadvisor.advice.objectives import Objectives
+    from lossadvisor.advice.ranking import recommend
     from lossadvisor.advice.ruleset import load_rules
     from lossadvisor.trials.candidates import CandidateSpec
 
-    rec = recommend(profile, Objectives.parse(objective), rules=load_rules(configured_rules(Path.cwd())))
+    rec = recommend(profile, Objectives.parse(objective), rules=load_rules(rules_path))
     specs = [CandidateSpec(c.loss, dict(c.params)) for c in rec.top(top)]
     return specs, CandidateSpec(rec.baseline.loss, dict(rec.baseline.params), True)
 
@@ -145,7 +155,7 @@ def _options(seeds, seed, metric, objective, no_batch, device, threads, bootstra
                         device=device, threads=threads, bootstrap=bootstrap, train=train)
 
 
-def _run(dataset, facts, sweep_spec, specs, options, epochs: int, seeds: int):
+def _run(dataset, facts, sweep_spec, specs, options, epochs: int, seeds: int, base_params=None):
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.console import Console
 
@@ -160,5 +170,5 @@ def _run(dataset, facts, sweep_spec, specs, options, epochs: int, seeds: int):
         tick = lambda _epoch: bar.advance(task_id)  # noqa: E731
         target = dataset.target[0]
         if sweep_spec:
-            return run_sweep(dataset.frame, target, facts, sweep_spec, options, on_epoch=tick)
+            return run_sweep(dataset.frame, target, facts, sweep_spec, options, base_params, on_epoch=tick)
         return run_trials(dataset.frame, target, facts, specs, options, on_epoch=tick)

@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lossadvisor.errors import LossAdvisorError
+from lossadvisor.vocabulary import TASKS
 
-TASKS = (
-    "binary", "multiclass", "multilabel", "regression", "count",
-    "multitarget", "segmentation", "sequence", "embedding",
-)
+# The data tasks, plus the two kinds of input a loss card may also name (CTC sequences, metric embeddings).
+CARD_TASKS = TASKS + ("sequence", "embedding")
 KINDS = ("float", "int", "bool", "str", "float_list", "float_or_list", "components")
 INPUT_KINDS = (
     "class_logits",       # (N, C) logits, (N,) int64 class ids; binary as C = 2
@@ -477,7 +476,7 @@ _CARDS = [
           "guide 6.1.7; Oord et al. 2018 (loss); Wu et al. 2018, He et al. 2020 (tau = 0.07); Chen et al. 2020",
           inputs="embedding_pairs"),
     # --- combinations ------------------------------------------------------------------
-    _card("composite", TASKS,
+    _card("composite", CARD_TASKS,
           "sum_i w_i L_i, each component tracked separately",
           [ParamSpec("components", "components", None, required=True), REDUCTION],
           "Combine objectives (e.g. CE + Dice); read the parts in `last_components`.",
@@ -494,15 +493,15 @@ _CARDS = [
           "Input: tuples of per-task outputs and targets. Weights drift if one task's loss can reach 0.",
           "guide 6.1.4, 6.3.8; Kendall et al. 2018 (eq. 7 regression, eq. 10 classification)", inputs="multitask",
           example={"components": [{"loss": "mse"}, {"loss": "mae"}]}),
-    _card("l1_penalty", TASKS, "strength * sum |w|",
+    _card("l1_penalty", CARD_TASKS, "strength * sum |w|",
           [ParamSpec("strength", "float", 1e-4, low=0)],
           "Sparse weights; add to the data loss.", "Not differentiable at 0; use with proximal steps for exact zeros.",
           "guide 6.2.7; Tibshirani 1996", inputs="parameters"),
-    _card("l2_penalty", TASKS, "strength * 0.5 sum w^2",
+    _card("l2_penalty", CARD_TASKS, "strength * 0.5 sum w^2",
           [ParamSpec("strength", "float", 1e-4, low=0)],
           "Weight decay as a loss term.", "With Adam prefer decoupled weight decay (AdamW).",
           "guide 6.2.7; Krogh & Hertz 1992", inputs="parameters"),
-    _card("elastic_net", TASKS, "strength * (l1_ratio sum |w| + (1 - l1_ratio) 0.5 sum w^2)",
+    _card("elastic_net", CARD_TASKS, "strength * (l1_ratio sum |w| + (1 - l1_ratio) 0.5 sum w^2)",
           [ParamSpec("strength", "float", 1e-4, low=0), ParamSpec("l1_ratio", "float", 0.5, low=0, high=1)],
           "Sparse and grouped weights.", "Same convention as scikit-learn's ElasticNet.",
           "guide 6.2.7; Zou & Hastie 2005", inputs="parameters"),

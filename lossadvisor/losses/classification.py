@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lossadvisor.class_weights import class_balanced_weights
 from lossadvisor.losses.cards import ParamError
 from lossadvisor.losses._reduce import as_tensor, check_classes, reduce_values
 
@@ -142,13 +143,6 @@ class FocalLoss(_ClassLoss):
         return torch.where(target > 0, self.alpha, 1 - self.alpha).to(values.dtype) * values
 
 
-def class_balanced_weights(counts: list[float], beta: float) -> list[float]:
-    """w_c = (1-β)/(1-β^n_c) normalised to sum C (Cui et al. 2019); β = 0 gives all ones."""
-    raw = [(1 - beta) / (1 - beta ** n) for n in counts]
-    scale = len(counts) / sum(raw)
-    return [w * scale for w in raw]
-
-
 class ClassBalancedLoss(_ClassLoss):
     """Class-balanced loss by the effective number of samples (Cui et al. 2019; guide 6.2.8).
 
@@ -250,6 +244,11 @@ class GCELoss(_ClassLoss):
         return (1 - torch.exp(self.q * _log_p_y(logits, target)[1])) / self.q
 
 
+def _reverse_ce(log_pt: torch.Tensor, A: float) -> torch.Tensor:
+    """Reverse cross-entropy -Σ_k p_k log t_k with log 0 taken as A: -A(1 - p_y) (Wang et al. 2019, eq. 5)."""
+    return -A * (1 - torch.exp(log_pt))
+
+
 class SCELoss(_ClassLoss):
     """Symmetric cross-entropy α·CE + β·RCE (Wang et al. 2019; guide 6.1.6).
 
@@ -266,7 +265,7 @@ class SCELoss(_ClassLoss):
 
     def per_sample(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         log_pt = _log_p_y(logits, target)[1]
-        return self.alpha * -log_pt + self.beta * -self.A * (1 - torch.exp(log_pt))
+        return self.alpha * -log_pt + self.beta * _reverse_ce(log_pt, self.A)
 
 
 class NCERCELoss(_ClassLoss):
@@ -282,7 +281,7 @@ class NCERCELoss(_ClassLoss):
     def per_sample(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         log_p, log_pt = _log_p_y(logits, target)
         nce = log_pt / log_p.sum(dim=1)
-        return self.alpha * nce + self.beta * -self.A * (1 - torch.exp(log_pt))
+        return self.alpha * nce + self.beta * _reverse_ce(log_pt, self.A)
 
 
 class BootstrapLoss(_ClassLoss):
@@ -321,5 +320,5 @@ class MAEClassificationLoss(_ClassLoss):
 __all__ = [
     "CrossEntropyLoss", "WeightedCrossEntropyLoss", "LabelSmoothingLoss", "FocalLoss", "ClassBalancedLoss",
     "LogitAdjustedLoss", "LDAMLoss", "Poly1Loss", "GCELoss", "SCELoss", "NCERCELoss", "BootstrapLoss",
-    "MAEClassificationLoss", "class_balanced_weights",
+    "MAEClassificationLoss",
 ]

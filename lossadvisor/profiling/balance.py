@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from lossadvisor.class_weights import effective_number
+
 EFFECTIVE_NUMBER_BETA = 0.999  # Cui et al. 2019 used 0.9-0.9999; 0.999 won macro-F1 here (evidence.md)
 
 
@@ -60,13 +62,6 @@ class ClassBalance:
         if self.label_cardinality is not None:
             data["label_cardinality"] = round(self.label_cardinality, 4)
         return data
-
-
-def effective_number(count: int, beta: float = EFFECTIVE_NUMBER_BETA) -> float:
-    """E_n = (1 - beta^n) / (1 - beta): the expected volume of n samples (Cui et al. 2019, eq. 1)."""
-    if beta == 0:
-        return 1.0 if count > 0 else 0.0
-    return (1.0 - beta**count) / (1.0 - beta)
 
 
 def normalized_entropy(counts: list[int]) -> float:
@@ -126,7 +121,7 @@ def balance_from_counts(counts: dict[str, int], label_cardinality: float | None 
         normalized_entropy=normalized_entropy(list(counts.values())),
         below_1pct=tuple(k for k, v in counts.items() if v / total < 0.01),
         below_10_rows=tuple(k for k, v in counts.items() if v < 10),
-        effective_numbers={k: effective_number(v) for k, v in counts.items()},
+        effective_numbers={k: effective_number(v, EFFECTIVE_NUMBER_BETA) for k, v in counts.items()},
         label_cardinality=label_cardinality,
         rows=rows,
     )

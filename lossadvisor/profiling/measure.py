@@ -23,8 +23,8 @@ from lossadvisor.profiling.structure import profile_structure
 from lossadvisor.profiling.target import target_stats
 from lossadvisor.profiling.profile import Profile
 from lossadvisor.profiling.task import infer_task
+from lossadvisor.vocabulary import REGRESSION_TASKS, SINGLE_LABEL_TASKS
 
-CLASSIFICATION = ("binary", "multiclass")
 HIGH_CARDINALITY = 100
 
 
@@ -68,14 +68,14 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
     features = dataset.features
     structure = profile_structure(frame, kinds, target, load.time_column, load.group_column, bool(dataset.mask_files))
     classes = noise = stats = None
-    if task in CLASSIFICATION:
+    if task in SINGLE_LABEL_TASKS:
         classes = class_balance(frame[target[0]], load.positive_class)
         if options.noise:
             groups = frame[structure.group_column] if structure.group_column else None
             noise = _estimate_noise(features, frame[target[0]], kinds, options, groups)
     elif task == "multilabel":
         classes = multilabel_balance(multilabel_indicators(frame, target, load.label_separator))
-    elif task in ("regression", "count", "multitarget"):
+    elif task in REGRESSION_TASKS:
         numeric_features = features.select_dtypes("number")
         stats = target_stats(frame[target[0]], numeric_features, task, options.seed)
     outliers = feature_outliers(features, kinds, options.seed)
@@ -84,7 +84,7 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
                       structure, classes, noise, stats, outliers, masks, target_nonfinite(frame, target))
     cardinality = {n: int(frame[n].nunique()) for n, k in kinds.items()
                    if k == "categorical" and n not in target and frame[n].nunique() > HIGH_CARDINALITY}
-    noise_attempted = task in CLASSIFICATION and options.noise
+    noise_attempted = task in SINGLE_LABEL_TASKS and options.noise
     return replace(profile, warnings=tuple(F.profile_findings(profile, cardinality, noise_attempted)))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lossadvisor.advice.ranking import Candidate, Recommendation
+from lossadvisor.advice.recommendation import Candidate, Recommendation
 
 
 def render_json(rec: Recommendation, top: int = 3) -> str:

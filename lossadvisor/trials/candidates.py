@@ -143,7 +143,9 @@ def challengers(task: str, mad: float | None = None) -> list[CandidateSpec]:
     baseline) instead of comparing the baseline with itself. Huber's δ = 1.345 × 1.4826 × MAD
     (95% Gaussian efficiency) when the target's MAD is known.
     """
-    delta = {"delta": round(1.345 * 1.4826 * mad, 6)} if mad else {}
+    from lossadvisor.advice.param_formulas import huber_delta
+
+    delta = {"delta": huber_delta(mad)} if mad else {}
     table = {
         "binary": [CandidateSpec("focal", {"gamma": 1.0}), CandidateSpec("label_smoothing", {"smoothing": 0.1})],
         "multiclass": [CandidateSpec("label_smoothing", {"smoothing": 0.1}), CandidateSpec("focal", {"gamma": 1.0})],
@@ -180,3 +182,30 @@ def sweep_candidates(sweep: Sweep, task: str, base_params: Mapping[str, Any] | N
         raise LossAdvisorError(f"loss '{sweep.loss}' has no parameter '{sweep.param}' (its parameters: {names or 'none'})")
     grid = [CandidateSpec(sweep.loss, {**dict(base_params or {}), sweep.param: v}) for v in sweep.values]
     return assemble(grid, None, task)
+
+
+def configured_by_rules(names: Sequence[str], profile: Mapping[str, Any], objective: str | None,
+                        rules_path: Path | None) -> tuple[list[CandidateSpec], tuple[str, ...]]:
+    """Losses named without parameters, configured the way ``recommend`` would configure them for this
+    data and objective (:func:`lossadvisor.advice.ranking.configure_loss`), with one note per loss saying how."""
+    from lossadvisor.advice.objectives import Objectives
+    from lossadvisor.advice.ranking import configure_loss
+    from lossadvisor.advice.ruleset import load_rules
+
+    rules = load_rules(rules_path)
+    objectives = Objectives.parse(objective)
+    specs, notes = [], []
+    for name in names:
+        candidate, how = configure_loss(name, profile, objectives, rules)
+        specs.append(CandidateSpec(name, dict(candidate.params) if candidate else {}))
+        notes.append(how)
+    return specs, tuple(notes)
+
+
+def needs_noise_estimate(names: Sequence[str], rules_path: Path | None) -> bool:
+    """Whether a rule configuring one of these losses reads the label-noise estimate (the slowest measurement)."""
+    from lossadvisor.advice.ranking import facts_read_by
+    from lossadvisor.advice.ruleset import load_rules
+
+    rules = load_rules(rules_path)
+    return any(fact.startswith("label_noise.") for name in names for fact in facts_read_by(rules, name))

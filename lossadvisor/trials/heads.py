@@ -17,9 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from lossadvisor.errors import LossAdvisorError
+from lossadvisor.vocabulary import SINGLE_LABEL_TASKS, TRIAL_REGRESSION_TASKS
 
-CLASSIFICATION_TASKS = ("binary", "multiclass")
-REGRESSION_TASKS = ("regression", "count")
 SIGMOID_LOSSES = ("bce", "weighted_bce")
 LOG_LINK_LOSSES = ("poisson", "tweedie")
 REGRESSION_LOSSES = ("mse", "mae", "huber", "log_cosh", "quantile", "asymmetric_mse", "poisson", "tweedie", "gaussian_nll")
@@ -40,7 +39,7 @@ FORM_TARGET = {
 
 def input_form(loss: str, task: str) -> str:
     """The form in which ``loss`` reads the network output on a ``task`` target."""
-    if task in CLASSIFICATION_TASKS:
+    if task in SINGLE_LABEL_TASKS:
         if loss in REGRESSION_LOSSES or loss in MULTILABEL_ONLY:
             raise LossAdvisorError(f"loss '{loss}' does not apply to a {task} target")
         if loss in SIGMOID_LOSSES:
@@ -48,7 +47,7 @@ def input_form(loss: str, task: str) -> str:
                 raise LossAdvisorError(f"loss '{loss}' is for binary (or multilabel) targets; this one is {task}")
             return "binary_logit"
         return "logits"
-    if task in REGRESSION_TASKS:
+    if task in TRIAL_REGRESSION_TASKS:
         if loss not in REGRESSION_LOSSES:
             raise LossAdvisorError(f"loss '{loss}' does not apply to a {task} target")
         if loss in LOG_LINK_LOSSES:
@@ -59,7 +58,7 @@ def input_form(loss: str, task: str) -> str:
 
 def output_size(task: str, n_classes: int) -> int:
     """Width of the network output: C logits, or 2 (mean, log-variance) for regression."""
-    return n_classes if task in CLASSIFICATION_TASKS else 2
+    return n_classes if task in SINGLE_LABEL_TASKS else 2
 
 
 def scale_params(loss: str, params: dict, target_std: float) -> dict:

@@ -10,9 +10,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from lossadvisor.class_weights import label_priors
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.prepare import PreparedData
+from lossadvisor.vocabulary import SINGLE_LABEL_TASKS
 from lossadvisor.trials.train_types import Member, TrainTensors
 
 LossFactory = Callable[[str, Mapping[str, Any]], Any]
@@ -41,22 +43,19 @@ def build_loss_module(name: str, params: Mapping[str, Any]):
 
 
 def fill_data_params(spec: CandidateSpec, prepared: PreparedData) -> CandidateSpec:
-    """Add the per-class parameters a loss requires (counts, priors, weights) from the training rows.
+    """Add the per-class facts a loss requires (class counts, label priors) from the training rows.
 
-    Only parameters the caller left out are filled; ``recommend`` normally configures them.
-    Formulas: counts as observed; priors = counts / n (Menon et al. 2021); weights = n / (C·n_c)
-    (scikit-learn's "balanced"); pos_weight = n_neg / n_pos.
+    Only these facts are filled, and only where the caller left them out: weights and pos_weight are
+    choices that the rule base makes (``trial --losses NAME`` configures NAME through it), so a spec
+    without them fails to build with the parameter's name. Priors: Menon et al. 2021.
     """
-    if prepared.task not in ("binary", "multiclass"):
+    if prepared.task not in SINGLE_LABEL_TASKS:
         return spec
-    counts = prepared.class_counts().astype(float)
-    n, c = counts.sum(), len(counts)
+    counts = prepared.class_counts().astype(float).tolist()
     derived = {
-        "class_balanced": {"counts": counts.tolist()},
-        "ldam": {"counts": counts.tolist()},
-        "logit_adjusted": {"priors": (counts / n).tolist()},
-        "weighted_cross_entropy": {"weight": (n / (c * np.maximum(counts, 1))).tolist()},
-        "weighted_bce": {"pos_weight": float(counts[0] / max(counts[-1], 1))},
+        "class_balanced": {"counts": counts},
+        "ldam": {"counts": counts},
+        "logit_adjusted": {"priors": label_priors(counts)},
     }.get(spec.loss, {})
     missing = {k: v for k, v in derived.items() if k not in spec.params}
     return replace(spec, params={**dict(spec.params), **missing}) if missing else spec

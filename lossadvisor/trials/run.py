@@ -20,7 +20,6 @@ from lossadvisor.trials.candidates import CandidateSpec, Sweep, sweep_candidates
 from lossadvisor.trials.compare import compare_candidates, score_candidate
 from lossadvisor.trials.evaluate import Scorer
 from lossadvisor.trials.members import (
-    INPUT_FORMS,
     LossFactory,
     build_loss_module,
     build_members,
@@ -29,7 +28,7 @@ from lossadvisor.trials.members import (
     to_tensors,
 )
 from lossadvisor.trials.prepare import DataFacts, PreparedData, prepare_data
-from lossadvisor.trials.results import CandidateResult, SeedResult, TrialOptions, TrialReport
+from lossadvisor.trials.results import TrialOptions, TrialReport
 from lossadvisor.trials.stats import SAME
 from lossadvisor.trials.train_types import Member, MemberTrace, TrainOutcome, TrainTensors
 from lossadvisor.trials.train import train_members
@@ -173,9 +172,3 @@ def _notes(prepared: PreparedData, scorer: Scorer, outcome: TrainOutcome, option
                      "variance; use --seeds 3 or more before trusting a verdict")
     notes.append("★ marks the best mean, not a significance claim: the verdict column says which differences hold")
     return tuple(notes)
-
-__all__ = [
-    "INPUT_FORMS", "LossFactory", "TrialOptions", "SeedResult", "CandidateResult", "TrialReport",
-    "resolve_device", "build_loss_module", "fill_data_params", "to_tensors", "build_members",
-    "run_trials", "run_sweep",
-]

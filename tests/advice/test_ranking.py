@@ -1,4 +1,4 @@
-"""The engine and the parameter formulas: known answers, ranking by objective, building modules."""
+"""Ranking: rules fired on profile facts → configured, ranked candidates for an objective."""
 
 from __future__ import annotations
 
@@ -6,69 +6,12 @@ import math
 
 import pytest
 
-from lossadvisor.advice import param_formulas as derive
 from lossadvisor.advice.ranking import evaluate, recommend
 from lossadvisor.errors import ConfigError
 from lossadvisor.advice.objectives import Objectives
 from lossadvisor.advice.ruleset import load_rules
 
 RULES = load_rules()
-
-
-# ------------------------------------------------------------------ formulas (known answers)
-
-def test_inverse_frequency_weights_are_balanced_at_power_1() -> None:
-    # n/(C n_c) for counts 75/25: 100/150 = 0.667 and 100/50 = 2; over their mean 1.333: 0.5, 1.5
-    assert derive.inverse_frequency_weights([75, 25], power=1.0) == pytest.approx([0.5, 1.5])
-
-
-def test_inverse_frequency_weights_are_capped_after_normalising() -> None:
-    counts = [10_000] * 60 + [1]
-    weights = derive.inverse_frequency_weights(counts, power=1.0, cap=50)
-    assert weights[-1] == 50 and weights[0] < 0.01
-
-
-def test_effective_number_beta_follows_the_largest_class() -> None:
-    assert derive.effective_number_beta([50, 5]) == 0.9
-    assert derive.effective_number_beta([4000, 200]) == 0.999
-    assert derive.effective_number_beta([10**6, 10]) == 0.9999
-
-
-def test_class_balanced_weights_match_cui_eq3() -> None:
-    beta = 0.99
-    raw = [(1 - beta) / (1 - beta**100), (1 - beta) / (1 - beta**10)]
-    expected = [w * 2 / sum(raw) for w in raw]
-    assert derive.class_balanced_weights([100, 10], beta) == pytest.approx(expected, rel=1e-5)
-
-
-def test_focal_gamma_by_severity() -> None:
-    assert [derive.focal_gamma(r) for r in (1.5, 5, 50, 5000)] == [0.0, 0.5, 1.0, 2.0]
-
-
-def test_huber_delta_is_1_345_sigma_from_the_mad() -> None:
-    assert derive.huber_delta(1.0) == pytest.approx(1.345 * 1.4826)
-
-
-def test_cost_formulas() -> None:
-    assert derive.tversky_alpha(4, 1) == pytest.approx(0.2)
-    assert derive.tversky_beta(4, 1) == pytest.approx(0.8)
-    assert derive.fbeta_from_costs(9, 1) == pytest.approx(3.0)
-    assert derive.quantile_tau(3, 1) == pytest.approx(0.75)
-    assert derive.tversky_from_fbeta(1.0) == {"alpha": 0.5, "beta": 0.5}
-
-
-def test_noise_formulas() -> None:
-    assert derive.smoothing_epsilon(0.1, 10) == pytest.approx(0.1 * 10 / 9, abs=1e-4)
-    assert derive.smoothing_epsilon(0.01, 10) == 0.05      # floor
-    assert derive.bootstrap_beta(0.1) == 0.9
-    assert derive.bootstrap_beta(0.01) == 0.95             # clipped
-
-
-def test_label_priors_and_pos_weight() -> None:
-    assert derive.label_priors([30, 10]) == [0.75, 0.25]
-    assert derive.binary_pos_weight([900, 100]) == 9.0
-    assert derive.binary_pos_weight([900, 100], power=0.5) == 3.0
-    assert derive.tweedie_power(1.45) == 1.45
 
 
 # ------------------------------------------------------------------ engine

@@ -101,12 +101,12 @@ check:
   max_added_columns: 3
   max_removed_columns: 4
   max_retyped_columns: 5
-  levels: {DUP-001: error, max-imbalance: "off"}
+  levels: {CHK-DUP-001: error, max-imbalance: "off"}
   strict: true
 """)
     thresholds, _ = resolve_thresholds(path, {})
     assert thresholds.expect_target == ("price", "qty") and thresholds.noise_bound == "point"
-    assert thresholds.levels == {"DUP-001": "error", "max-imbalance": "off"} and thresholds.strict is True
+    assert thresholds.levels == {"CHK-DUP-001": "error", "max-imbalance": "off"} and thresholds.strict is True
     assert (thresholds.max_retyped_columns, thresholds.max_imbalance) == (5, 15.5)
 
 
@@ -135,7 +135,7 @@ def test_empty_yaml_file_means_all_defaults(tmp_path):
         ("check:\n  noise_bound: lower\n", "'noise_bound' must be one of upper, point"),
         ("check:\n  expect_task: ranking\n", "'expect_task' must be one of binary"),
         ("check:\n  levels: {IMB-999: error}\n", "'IMB-999' is not a check"),
-        ("check:\n  levels: {IMB-001: fatal}\n", "must be one of error, warning, off"),
+        ("check:\n  levels: {CHK-IMB-001: fatal}\n", "must be one of error, warning, off"),
         ("check:\n  strict: yes please\n", "'strict' must be true or false"),
         ("check: [1, 2]\n", "must be a mapping"),
         ("- a\n- b\n", "expected a mapping"),
@@ -173,8 +173,8 @@ def test_bad_flag_value_names_the_flag(tmp_path):
 
 
 def test_bare_off_in_yaml_disables_a_check(tmp_path):
-    path = write(tmp_path / "c.yaml", "check:\n  levels:\n    SCH-001: off\n")
-    assert read_config_file(path)["levels"] == {"SCH-001": "off"}
+    path = write(tmp_path / "c.yaml", "check:\n  levels:\n    CHK-SCH-001: off\n")
+    assert read_config_file(path)["levels"] == {"CHK-SCH-001": "off"}
 
 
 def test_sample_config_sets_every_option_and_loads():
@@ -186,7 +186,7 @@ def test_sample_config_sets_every_option_and_loads():
     written = set(yaml.safe_load(path.read_text())["check"])
     assert written == {f.name for f in dataclasses.fields(Thresholds)}
     thresholds, _ = resolve_thresholds(path, {})
-    assert thresholds.max_imbalance == 50 and thresholds.levels == {"DUP-001": "error", "SCH-001": "off"}
+    assert thresholds.max_imbalance == 50 and thresholds.levels == {"CHK-DUP-001": "error", "CHK-SCH-001": "off"}
 
 
 def test_pre_commit_hook_runs_the_check_command():
@@ -206,8 +206,8 @@ def test_config_examples_in_the_docs_are_valid(tmp_path):
     toml_example = re.findall(r"```toml\n(.*?)```", text, re.S)[0]
     from_yaml, _ = resolve_thresholds(write(tmp_path / "c.yaml", yaml_example), {})
     from_toml, _ = resolve_thresholds(write(tmp_path / "pyproject.toml", toml_example), {})
-    assert from_yaml.levels == {"DUP-001": "error", "max-outlier-fraction": "off"}
-    assert (from_toml.min_rows, from_toml.expect_task, from_toml.levels) == (1000, "binary", {"DUP-001": "error"})
+    assert from_yaml.levels == {"CHK-DUP-001": "error", "max-outlier-fraction": "off"}
+    assert (from_toml.min_rows, from_toml.expect_task, from_toml.levels) == (1000, "binary", {"CHK-DUP-001": "error"})
 
 
 def test_check_config_refuses_an_option_given_in_both_spellings(runner, binary_csv, tmp_path):

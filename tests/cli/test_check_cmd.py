@@ -63,7 +63,7 @@ def test_warnings_fail_only_with_strict(runner, table, tmp_path):
     relaxed = invoke(runner, path, "--max-imbalance", 50)
     assert relaxed.exit_code == 0 and "passed: 0 errors, 1 warning" in relaxed.stdout
     duplicates = json.loads(invoke(runner, path, "--format", "json").stdout)["findings"][-1]
-    assert duplicates["id"] == "DUP-001" and duplicates["blocking"] is False
+    assert duplicates["id"] == "CHK-DUP-001" and duplicates["blocking"] is False
     assert duplicates["message"] == "duplicate-row fraction 9.09% exceeds the maximum 5%"
     strict = invoke(runner, path, "--max-imbalance", 50, "--strict")
     assert strict.exit_code == 1 and "failed: 0 errors, 1 warning" in strict.stdout
@@ -83,7 +83,7 @@ def test_warnings_fail_only_with_strict(runner, table, tmp_path):
         (["{table}", "--profile", "p.json"], "not both or neither"),
         ([], "give either a data file"),
         (["{table}", "--target", "nope"], "target column 'nope' not found"),
-        (["{table}", "--disable", "IMB-001", "--disable", "bogus"], "'bogus' is not a check"),
+        (["{table}", "--disable", "CHK-IMB-001", "--disable", "bogus"], "'bogus' is not a check"),
     ],
 )
 def test_exit_2_with_one_error_line_for_a_broken_invocation(runner, table, args, message):
@@ -120,7 +120,32 @@ def test_config_precedence_end_to_end(runner, table, tmp_path):
 
 
 def test_disable_turns_a_failing_check_off(runner, table):
-    assert invoke(runner, table, "--max-imbalance", 5, "--disable", "IMB-001").exit_code == 0
+    assert invoke(runner, table, "--max-imbalance", 5, "--disable", "CHK-IMB-001").exit_code == 0
+
+
+def test_old_check_ids_still_work_with_one_deprecation_line_each(runner, table, tmp_path):
+    # Before issue 9 the check IDs had no CHK- prefix, and IMB-001 also named a rule.
+    config = tmp_path / "gate.yaml"
+    config.write_text("check:\n  max_imbalance: 5\n  levels:\n    IMB-001: warning\n    DUP-001: 'off'\n")
+    result = invoke(runner, table, "--config", config, "--disable", "IMB-001", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: check ID 'IMB-001' is deprecated: use 'CHK-IMB-001' (check IDs now start with CHK- so that "
+        "they are never mistaken for rule IDs)",
+        "warning: check ID 'DUP-001' is deprecated: use 'CHK-DUP-001' (check IDs now start with CHK- so that "
+        "they are never mistaken for rule IDs)",
+    ]
+    ids = {f["id"] for f in json.loads(result.stdout)["findings"]}
+    assert "CHK-IMB-001" not in ids and "CHK-DUP-001" not in ids and "CHK-ROWS-001" in ids
+
+
+def test_check_ids_are_distinct_from_rule_ids():
+    from lossadvisor.advice.ruleset import load_rules
+    from lossadvisor.checks.gate import CHECKS
+
+    rule_ids = {rule.id for rule in load_rules()} | {alias for rule in load_rules() for alias in rule.aliases}
+    assert all(spec.id.startswith("CHK-") for spec in CHECKS)
+    assert not rule_ids & {spec.id for spec in CHECKS}
 
 
 def test_json_report_is_versioned_and_complete(runner, table):
@@ -128,13 +153,13 @@ def test_json_report_is_versioned_and_complete(runner, table):
     report = json.loads(result.stdout)
     assert report["schema_version"] == "1.0" and report["exit_code"] == 1 and report["passed"] is False
     by_id = {f["id"]: f for f in report["findings"]}
-    assert by_id["IMB-001"] == {
-        "id": "IMB-001", "name": "max-imbalance", "level": "error", "status": "failed", "blocking": True,
+    assert by_id["CHK-IMB-001"] == {
+        "id": "CHK-IMB-001", "name": "max-imbalance", "level": "error", "status": "failed", "blocking": True,
         "message": "imbalance ratio 19.0 exceeds the maximum 18 (majority 'ok' / minority 'fraud')",
         "observed": 19.0, "limit": 18,
     }
-    assert by_id["EXP-001"]["status"] == "passed"
-    assert by_id["TGT-002"]["status"] == "skipped"
+    assert by_id["CHK-EXP-001"]["status"] == "passed"
+    assert by_id["CHK-TGT-002"]["status"] == "skipped"
     assert report["summary"]["failed_errors"] == 1
 
 
@@ -144,16 +169,16 @@ def test_junit_report_parses_with_one_testcase_per_check(runner, table):
     suite = root.find("testsuite")
     cases = {case.get("name"): case for case in suite.iter("testcase")}
     assert len(cases) == int(suite.get("tests")) == 8
-    assert cases["IMB-001 max-imbalance"].find("failure").get("message").startswith("imbalance ratio 19.0 exceeds")
-    assert cases["TGT-002 max-outlier-fraction"].find("skipped") is not None
-    assert cases["ROWS-001 min-rows"].find("failure") is None
+    assert cases["CHK-IMB-001 max-imbalance"].find("failure").get("message").startswith("imbalance ratio 19.0 exceeds")
+    assert cases["CHK-TGT-002 max-outlier-fraction"].find("skipped") is not None
+    assert cases["CHK-ROWS-001 min-rows"].find("failure") is None
     assert suite.get("failures") == "1" and suite.get("skipped") == "2"
 
 
 def test_github_annotations_and_auto_format(runner, table, monkeypatch):
     result = invoke(runner, table, "--format", "github", "--max-imbalance", 18, "--max-duplicates", 0)
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"::error file={table},title=IMB-001 max-imbalance::"
+    assert lines[0] == (f"::error file={table},title=CHK-IMB-001 max-imbalance::"
                         "imbalance ratio 19.0 exceeds the maximum 18 (majority 'ok' / minority 'fraud')")
     assert not any(line.startswith("::warning") for line in lines)  # no duplicates in this table
     assert invoke(runner, table).stdout.lstrip().startswith("lossadvisor check")  # auto → text
@@ -167,7 +192,7 @@ def test_markdown_report_and_output_file(runner, table, tmp_path):
     assert result.exit_code == 1 and result.stdout == ""
     text = (tmp_path / "report.md").read_text()
     assert text.startswith("### ❌ lossadvisor check failed")
-    assert "| ❌ | `IMB-001` max-imbalance | error | imbalance ratio 19.0 exceeds the maximum 18" in text
+    assert "| ❌ | `CHK-IMB-001` max-imbalance | error | imbalance ratio 19.0 exceeds the maximum 18" in text
 
 
 def test_nan_and_inf_in_a_regression_target_fail(runner, tmp_path):
@@ -176,7 +201,7 @@ def test_nan_and_inf_in_a_regression_target_fail(runner, tmp_path):
     y[:2], y[2] = np.nan, np.inf
     pd.DataFrame({"x": rng.normal(size=300), "y": y}).to_csv(tmp_path / "reg.csv", index=False)
     result = invoke(runner, "reg.csv", "--target", "y", "--format", "json")
-    target = {f["id"]: f for f in json.loads(result.stdout)["findings"]}["TGT-001"]
+    target = {f["id"]: f for f in json.loads(result.stdout)["findings"]}["CHK-TGT-001"]
     assert result.exit_code == 1
     assert target["observed"] == 3 and target["message"].endswith("'y' (3)")
 
@@ -193,9 +218,9 @@ def test_baseline_drift_on_a_shifted_copy(runner, table, tmp_path):
     by_id = {f["id"]: f for f in json.loads(result.stdout)["findings"]}
     assert result.exit_code == 1
     # PSI of 0.95/0.05 → 0.75/0.25: 0.2 ln(0.95/0.75) + 0.2 ln(5) = 0.3692
-    assert by_id["DRF-001"]["status"] == "failed" and by_id["DRF-001"]["observed"] == pytest.approx(0.3692, abs=1e-4)
-    assert by_id["SCH-002"]["status"] == "failed" and "'merchant'" in by_id["SCH-002"]["message"]
-    assert by_id["DRF-003"]["status"] == by_id["DRF-004"]["status"] == "passed"
+    assert by_id["CHK-DRF-001"]["status"] == "failed" and by_id["CHK-DRF-001"]["observed"] == pytest.approx(0.3692, abs=1e-4)
+    assert by_id["CHK-SCH-002"]["status"] == "failed" and "'merchant'" in by_id["CHK-SCH-002"]["message"]
+    assert by_id["CHK-DRF-003"]["status"] == by_id["CHK-DRF-004"]["status"] == "passed"
 
 
 def test_check_a_saved_profile_without_reading_data(runner, table, tmp_path):
@@ -213,10 +238,10 @@ def test_github_annotation_escapes_properties_and_message():
     from lossadvisor.checks.outcome import CheckResult, Finding
     from lossadvisor.report.check_render import render_github, render_junit
 
-    odd = Finding("MISS-001", "max-missing", "warning", "failed", "100% missing\nin 'a'", 1.0, 0.2)
+    odd = Finding("CHK-MISS-001", "max-missing", "warning", "failed", "100% missing\nin 'a'", 1.0, 0.2)
     result = CheckResult("data/a,b:c.csv", None, (odd,), strict=True)
     first = render_github(result).splitlines()[0]
-    assert first == "::error file=data/a%2Cb%3Ac.csv,title=MISS-001 max-missing::100%25 missing%0Ain 'a'"
+    assert first == "::error file=data/a%2Cb%3Ac.csv,title=CHK-MISS-001 max-missing::100%25 missing%0Ain 'a'"
     relaxed = CheckResult("x.csv", None, (odd,), strict=False)
     assert render_github(relaxed).startswith("::warning file=x.csv,")
     case = ET.fromstring(render_junit(relaxed)).find("testsuite/testcase")
@@ -241,10 +266,10 @@ def test_noise_check_runs_the_estimate_and_drift_sees_the_rise(runner, tmp_path)
     result = runner.invoke(app, ["check", str(noisy), "--baseline", "base.json", "--max-noise", "0.1", "-f", "json"])
     by_id = {f["id"]: f for f in json.loads(result.stdout)["findings"]}
     assert result.exit_code == 1
-    assert by_id["NOISE-001"]["status"] == "failed" and by_id["NOISE-001"]["observed"] > 0.1
-    assert by_id["DRF-005"]["status"] == "failed" and by_id["DRF-005"]["observed"] > 0.05
+    assert by_id["CHK-NOISE-001"]["status"] == "failed" and by_id["CHK-NOISE-001"]["observed"] > 0.1
+    assert by_id["CHK-DRF-005"]["status"] == "failed" and by_id["CHK-DRF-005"]["observed"] > 0.05
     passing = runner.invoke(app, ["check", str(clean), "--max-noise", "0.1", "-f", "json"])
-    noise = {f["id"]: f for f in json.loads(passing.stdout)["findings"]}["NOISE-001"]
+    noise = {f["id"]: f for f in json.loads(passing.stdout)["findings"]}["CHK-NOISE-001"]
     assert passing.exit_code == 0 and noise["status"] == "passed" and noise["observed"] <= 0.1
 
 
@@ -255,7 +280,7 @@ def test_noise_is_not_estimated_when_no_enabled_check_reads_it(runner, table, mo
         raise AssertionError("the noise estimate ran")
 
     monkeypatch.setattr(noise, "estimate_label_noise", refuse)
-    result = runner.invoke(app, ["check", str(table), "--disable", "NOISE-001"])
+    result = runner.invoke(app, ["check", str(table), "--disable", "CHK-NOISE-001"])
     assert result.exit_code == 0, result.output
 
 

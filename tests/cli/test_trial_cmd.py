@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import sys
 
 import numpy as np
@@ -44,7 +45,8 @@ def test_json_report_is_versioned_with_baseline_first(binary_csv):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["schema_version"] == "1.0" and data["metric"] == "pr_auc"
-    assert [c["label"] for c in data["candidates"]] == ["cross_entropy", "focal", "gce"]
+    assert [c["loss"] for c in data["candidates"]] == ["cross_entropy", "focal", "gce"]
+    assert data["candidates"][2]["label"] == "gce(q=0.7)"  # configured by the rule base, as recommend would
     assert data["candidates"][0]["baseline"] and data["candidates"][0]["vs_baseline"] is None
     verdict = data["candidates"][1]["vs_baseline"]["verdict"]
     assert verdict in ("better", "worse", "no significant difference")
@@ -53,7 +55,7 @@ def test_json_report_is_versioned_with_baseline_first(binary_csv):
 
 def test_markdown_and_text_reports(binary_csv, tmp_path):
     md = _run("trial", binary_csv, "--target", "y", "--losses", "focal", "--format", "markdown", *FAST)
-    assert md.exit_code == 0 and "| `focal`" in md.stdout and "vs baseline" in md.stdout
+    assert md.exit_code == 0 and "| `focal(gamma=" in md.stdout and "vs baseline" in md.stdout
     out = tmp_path / "report.txt"
     text = _run("trial", binary_csv, "--target", "y", "--losses", "focal", "-o", out, *FAST)
     assert text.exit_code == 0 and "pr_auc" in out.read_text()
@@ -251,3 +253,31 @@ def test_trial_refuses_an_output_in_a_missing_folder_before_training(runner, bin
     result = runner.invoke(app, ["trial", str(binary_csv), "--losses", "focal", flag, str(target)])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [f"error: cannot write {target}: folder {target.parent} does not exist"]
+
+
+def test_losses_named_without_parameters_are_configured_as_recommend_would(runner):
+    # Bug (issue 9): trial filled weighted_cross_entropy with full inverse frequencies n/(C·n_c) while
+    # recommend configured it with square-root weights capped at 10; the same name meant two losses.
+    from lossadvisor.advice.ruleset import load_rules
+    from lossadvisor.class_weights import inverse_frequency_weights
+
+    data = "sample_data/imbalanced_binary.csv"
+    rec = json.loads(runner.invoke(app, ["recommend", "--profile", "tests/golden/outputs/profile_imbalanced_binary.json",
+                                         "--top", "20", "--format", "json"]).stdout)
+    recommended: dict = {}
+    for candidate in rec["candidates"]:                                       # the best-ranked one per loss
+        recommended.setdefault(candidate["loss"], candidate["params"])
+    result = runner.invoke(app, ["trial", data, "--losses", "weighted_bce,weighted_cross_entropy", "--seeds", "1",
+                                 "--epochs", "1", "--bootstrap", "100", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    trialled = {c["loss"]: c["params"] for c in report["candidates"]}
+    assert trialled["weighted_bce"] == recommended["weighted_bce"]          # a rule that fires here: its values
+    rule = load_rules().get("IMB-003")                                        # the multiclass weighting rule
+    options = dict(next(p for p in rule.params if p.name == "weight").options)
+    profile = json.loads(Path("tests/golden/outputs/profile_imbalanced_binary.json").read_text(encoding="utf-8"))
+    counts = list(profile["classes"]["counts"].values())                      # ok 4902, fraud 98
+    assert trialled["weighted_cross_entropy"]["weight"] == [round(w, 6) for w in inverse_frequency_weights(counts, **options)]
+    assert options == {"cap": 10, "power": 0.5}
+    assert any("weighted_cross_entropy: configured with the formulas of rule IMB-003" in n for n in report["notes"])
+    assert any("weighted_bce: configured by rule" in n for n in report["notes"])

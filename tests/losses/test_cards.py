@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from lossadvisor.errors import LossAdvisorError
-from lossadvisor.losses.cards import (INPUT_KINDS, LOSS_CARDS, TASKS, ParamError, UnknownLossError, get_card,
+from lossadvisor.losses.cards import (CARD_TASKS, INPUT_KINDS, LOSS_CARDS, ParamError, UnknownLossError, get_card,
                                     list_losses, validate_params)
 
 ISSUE_NAMES = """cross_entropy weighted_cross_entropy class_balanced focal logit_adjusted ldam poly1 label_smoothing gce
@@ -24,7 +24,7 @@ def test_every_issue_name_has_a_card():
 @pytest.mark.parametrize("name", list(LOSS_CARDS))
 def test_card_is_complete(name):
     card = get_card(name)
-    assert card.tasks and set(card.tasks) <= set(TASKS)
+    assert card.tasks and set(card.tasks) <= set(CARD_TASKS)
     assert card.inputs in INPUT_KINDS
     assert card.formula and card.purpose and card.pitfalls and card.source.startswith("guide 6.")
     validate_params(name, card.example)  # the example configuration is valid

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lossadvisor.profiling.balance import (class_balance, effective_number, multilabel_balance,
+from lossadvisor.profiling.balance import (class_balance, multilabel_balance,
                                            multilabel_indicators, normalized_entropy)
 from lossadvisor.profiling.feature_outliers import feature_outliers
 from lossadvisor.profiling.overview import column_kind, profile_overview
@@ -37,12 +37,6 @@ def test_normalized_entropy_is_one_when_balanced_and_known_otherwise():
     assert normalized_entropy([50, 50, 50]) == pytest.approx(1.0)
     p = np.array([0.9, 0.1])
     assert normalized_entropy([90, 10]) == pytest.approx(-(p * np.log(p)).sum() / math.log(2))
-
-
-def test_effective_number_matches_cui_et_al():
-    assert effective_number(1, 0.999) == pytest.approx(1.0)
-    assert effective_number(100, 0.999) == pytest.approx((1 - 0.999**100) / 0.001)
-    assert effective_number(100, 0.0) == 1.0
 
 
 def test_multilabel_from_delimited_column():

@@ -69,8 +69,8 @@ def _trial(*args) -> dict:
     return json.loads(result.stdout)
 
 
-def _by_label(report: dict) -> dict[str, dict]:
-    return {c["label"]: c for c in report["candidates"]}
+def _by_loss(report: dict) -> dict[str, dict]:
+    return {c["loss"]: c for c in report["candidates"]}  # each loss once; labels carry the configured params
 
 
 def _assert_verdicts_follow_the_intervals(report: dict) -> None:
@@ -108,7 +108,7 @@ def test_gce_beats_cross_entropy_under_30pct_noise_on_clean_test_rows(clean_test
     report = _trial(path, "--target", "y", "--group-column", "row_id", "--losses", "gce,sce,cross_entropy", *CPU)
     assert report["split"] == "grouped" and report["metric"] == "macro_f1" and report["seeds"] == [0, 1, 2]
     assert report["rows"] == {"train": 1800, "validation": 600, "test": 600}
-    candidates = _by_label(report)
+    candidates = _by_loss(report)
     assert list(candidates) == ["cross_entropy", "gce", "sce"] and candidates["cross_entropy"]["baseline"]
     _assert_verdicts_follow_the_intervals(report)
     gce = candidates["gce"]["vs_baseline"]

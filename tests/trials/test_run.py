@@ -242,10 +242,28 @@ def test_sweep_reports_the_stable_grid_values():
     assert report.candidates[1].seeds[0].metrics == pytest.approx(report.candidates[0].seeds[0].metrics, abs=1e-5)
 
 
-def test_time_budget_stops_training():
-    options = _options(train=TrainConfig(hidden=(16,), batch_size=64, epochs=1, budget_s=0.3, patience=None))
-    report = run_trials(_binary_frame(), "y", DataFacts("binary"), CANDIDATES[:1], options)
-    assert report.epochs_run >= 1 and any("budget" in n for n in report.notes)
+def test_time_budget_replaces_the_epoch_cap_and_stops_training(monkeypatch):
+    # A clock that advances 0.125 s per reading (exact in binary): after epoch e (0-based) the batched
+    # trainer has spent 0.125·(e+1) s and stops once the projected next epoch, 0.125·(e+2) s, exceeds the
+    # budget. With 1 s that is after epoch 7: 8 epochs, although --epochs is 1. The sequential path
+    # splits the budget between its members: 0.5 s each for two seeds, so 4 epochs.
+    # (The earlier test passed with epochs=1 whatever the budget did.)
+    import types
+
+    from lossadvisor.trials import train
+
+    readings = iter(range(1_000_000))
+    monkeypatch.setattr(train, "time", types.SimpleNamespace(perf_counter=lambda: 0.125 * next(readings)))
+    config = TrainConfig(hidden=(16,), batch_size=64, epochs=1, budget_s=1.0, patience=None)
+    batched = run_trials(_binary_frame(), "y", DataFacts("binary"), CANDIDATES[:1], _options(train=config))
+    assert batched.epochs_run == 8
+    assert any(n.startswith("time budget 1 s: 8 epochs") for n in batched.notes)
+    sequential = run_trials(_binary_frame(), "y", DataFacts("binary"), CANDIDATES[:1],
+                            _options(train=config, batched=False))
+    assert sequential.epochs_run == 4
+    without = run_trials(_binary_frame(), "y", DataFacts("binary"), CANDIDATES[:1],
+                         _options(train=TrainConfig(hidden=(16,), batch_size=64, epochs=1, patience=None)))
+    assert without.epochs_run == 1
 
 
 def test_cuda_without_cuda_is_an_error():
