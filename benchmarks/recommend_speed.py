@@ -42,7 +42,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "profile.json"
         path.write_text(json.dumps(PROFILE))
-        launcher = [sys.executable, "-c", "import sys; from lossadvisor.cli import main; sys.argv[0] = 'lossadvisor'; main()"]
+        launcher = [sys.executable, "-c", "import sys; from lossadvisor.cli.main import main; sys.argv[0] = 'lossadvisor'; main()"]
         run = launcher + ["recommend", "--profile", str(path)]
         bare = timed([sys.executable, "-c", "pass"], args.repeats)
         as_json = timed(run + ["--format", "json"], args.repeats)

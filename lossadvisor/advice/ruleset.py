@@ -22,7 +22,7 @@ import yaml
 
 from lossadvisor.advice.conditions import Condition, describe, facts_used, parse_condition
 from lossadvisor.advice.param_formulas import DERIVATIONS
-from lossadvisor.errors import ConfigError
+from lossadvisor.errors import ConfigError, LossAdvisorError
 from lossadvisor.vocabulary import OBJECTIVES
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -281,9 +281,9 @@ def _parse_param(loss: str, name: str, spec: Any, where: str) -> ParamRule:
 
 
 def _check_loss(name: Any, where: str, key: str) -> None:
-    from lossadvisor.losses import cards as loss_specs
+    from lossadvisor.losses.cards import list_losses
 
-    if not isinstance(name, str) or name not in loss_specs.list_losses():
+    if not isinstance(name, str) or name not in list_losses():
         raise ConfigError(f"{where}: key '{key}': unknown loss {name!r} (see `lossadvisor losses`)")
 
 
@@ -293,9 +293,9 @@ def _check_params(loss: str, params: tuple[ParamRule, ...], where: str) -> None:
     Derived parameters get a placeholder of their declared kind here; their real values are
     validated again when the engine configures a candidate.
     """
-    from lossadvisor.losses import cards as loss_specs
+    from lossadvisor.losses.cards import get_card, validate_params
 
-    card = loss_specs.get_card(loss)
+    card = get_card(loss)
     known = {spec.name: spec for spec in card.params}
     trial: dict[str, Any] = {}
     for param in params:
@@ -306,8 +306,8 @@ def _check_params(loss: str, params: tuple[ParamRule, ...], where: str) -> None:
         placeholder = spec.default if spec.default is not None else _PLACEHOLDERS.get(spec.kind)
         trial[param.name] = param.value if param.derive is None else placeholder
     try:
-        loss_specs.validate_params(loss, trial)
-    except loss_specs.LossAdvisorError as exc:
+        validate_params(loss, trial)
+    except LossAdvisorError as exc:
         raise ConfigError(f"{where}: key 'recommend.params': {exc}") from None
 
 

@@ -61,7 +61,7 @@ def _infer_single(column: pd.Series, separator: str) -> TaskInference:
         if separator and delimited >= 0.05:
             return TaskInference("multilabel", (f"{delimited:.0%} of labels hold several values separated by '{separator}'",))
         if n_unique == 2:
-            return TaskInference("binary", (f"non-numeric target with 2 distinct values",))
+            return TaskInference("binary", ("non-numeric target with 2 distinct values",))
         return TaskInference("multiclass", (f"non-numeric target with {n_unique} distinct values",))
     array = values.to_numpy(dtype=float)
     finite = array[np.isfinite(array)]

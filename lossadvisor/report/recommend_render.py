@@ -120,10 +120,10 @@ _DEMO_INPUTS = {
 
 def render_python(rec: Recommendation, index: int = 0) -> str:
     """A runnable snippet that builds the chosen loss, and the plain-torch form where one exists."""
-    from lossadvisor.losses import cards as loss_specs
+    from lossadvisor.losses.cards import get_card, validate_params
 
     cand = rec.candidates[index] if rec.candidates else rec.baseline
-    card = loss_specs.get_card(cand.loss)
+    card = get_card(cand.loss)
     args = ", ".join([repr(cand.loss)] + [f"{k}={v!r}" for k, v in cand.params.items()])
     lines = [
         f'"""Loss recommended by lossadvisor: {cand.loss} for a {rec.task} task, objective {rec.objectives.label()}.',
@@ -138,7 +138,7 @@ def render_python(rec: Recommendation, index: int = 0) -> str:
             lines.append(f"# {name}: {src.formula}")
     lines.append(f"loss_fn = build_loss({args})")
     if card.torch_equivalent:
-        full = loss_specs.validate_params(cand.loss, dict(cand.params))
+        full = validate_params(cand.loss, dict(cand.params))
         lines += ["", "# The same loss in plain torch:", f"plain_loss_fn = {card.torch_equivalent.format(**full)}"]
     inputs = card.inputs
     if rec.task == "multilabel" and inputs == "binary_logits":  # BCE-family: one logit per label and row

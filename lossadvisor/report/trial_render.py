@@ -134,7 +134,7 @@ def render_text(report: TrialReport, width: int = 160) -> str:
 
 def render_markdown(report: TrialReport) -> str:
     """A Markdown table for a pull-request comment."""
-    lines = [f"### lossadvisor trial", "", _headline(report), ""]
+    lines = ["### lossadvisor trial", "", _headline(report), ""]
     header = ["candidate", *[f"{n} {'↑' if report.higher_is_better[n] else '↓'}" for n in report.metrics],
               f"Δ {report.metric} vs baseline [95% CI]", "verdict"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
