@@ -145,3 +145,14 @@ def test_no_two_modules_share_a_file_name() -> None:
             clashes.append(f"{seen[path.name]} and {name}")
         seen[path.name] = name
     assert clashes == []
+
+
+def test_all_lists_only_names_the_module_defines() -> None:
+    """``__all__`` that names an imported name advertises a re-export (the old split modules did)."""
+    foreign = []
+    for name, tree in TREES.items():
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+                listed = [e.value for e in getattr(node.value, "elts", []) if isinstance(e, ast.Constant)]
+                foreign += [f"{name}.{item}" for item in listed if item not in _defined(tree) and item != "__version__"]
+    assert foreign == []

@@ -22,16 +22,10 @@ from typing import Callable
 
 from lossadvisor.doctor.checklist import (
     CHECKS,
-    PER_SAMPLE_KINDS,
     DoctorCheck,
     call_loss,
-    check_batch_invariance,
-    check_extremes,
-    check_gradient_scale,
-    check_gradients,
-    check_minimum,
 )
-from lossadvisor.doctor.inputs import EXTREMES, LOGIT_KINDS, Case, DoctorCallError, InputMaker
+from lossadvisor.doctor.inputs import DoctorCallError, InputMaker
 from lossadvisor.losses.cards import INPUT_KINDS, LOSS_CARDS, get_card
 from lossadvisor.vocabulary import DOCTOR_SCHEMA_VERSION
 
@@ -141,10 +135,3 @@ def doctor_target(target: str, task: str | None = None, params: dict | None = No
     if kind not in TASK_INPUTS and kind not in INPUT_KINDS:
         raise DoctorCallError(f"unknown task {kind!r}; choose one of {', '.join([*TASK_INPUTS, *INPUT_KINDS])}")
     return run_doctor(loss, kind, target, seed)
-
-
-__all__ = [
-    "TASK_INPUTS", "DoctorCallError", "DoctorCheck", "DoctorReport", "load_target", "run_doctor", "doctor_target",
-    "InputMaker", "Case", "CHECKS", "PER_SAMPLE_KINDS", "LOGIT_KINDS", "EXTREMES", "check_gradients",
-    "check_extremes", "check_minimum", "check_batch_invariance", "check_gradient_scale",
-]

@@ -24,12 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lossadvisor.profiling.noise_features import MAX_BINS, MAX_CATEGORIES, USED_KINDS, prepare_features
 from lossadvisor.profiling.noise_model import (
-    BOOSTING,
-    MAX_CLASSES,
-    MIN_ROWS,
-    ROW_TREE_BUDGET,
     OutOfFold,
     describe_model,
     fit_out_of_fold,
@@ -238,11 +233,3 @@ def _note(accuracy, model_error, high, abstain, dropped, skipped, no_signal=Fals
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
-
-
-__all__ = [
-    "RELIABLE_MODEL_ERROR", "ABSTAIN_MODEL_ERROR", "MIN_AGREEING", "Z95", "ROW_TREE_BUDGET", "MIN_ROWS",
-    "MAX_CLASSES", "METHOD", "USED_KINDS", "MAX_BINS", "MAX_CATEGORIES", "BOOSTING", "Suspect", "LabelNoise",
-    "OutOfFold", "estimate_label_noise", "fit_out_of_fold", "prepare_features", "describe_model",
-    "count_label_noise", "has_signal", "typical_disagreement",
-]

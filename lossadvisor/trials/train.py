@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from lossadvisor.trials.stepper import EVAL_CHUNK, GRAPH_WARMUP_STEPS, GraphRunner, Stepper, run_epoch_eager
+from lossadvisor.trials.stepper import GraphRunner, Stepper, run_epoch_eager
 from lossadvisor.trials.train_types import Member, MemberTrace, ScoreFn, TrainConfig, TrainOutcome, TrainTensors
 
 MIN_STEPS = 16
@@ -130,9 +130,3 @@ def train_members(
         cuda_graph=runner is not None and runner.graph is not None,
         vmap_groups=sum(g.batched for g in stepper.groups),
     )
-
-
-__all__ = [
-    "EVAL_CHUNK", "GRAPH_WARMUP_STEPS", "MIN_STEPS", "MIN_BATCH", "TrainConfig", "Member", "TrainTensors",
-    "MemberTrace", "TrainOutcome", "ScoreFn", "epoch_order", "train_members",
-]
