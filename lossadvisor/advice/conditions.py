@@ -46,7 +46,10 @@ FACTS: dict[str, tuple[str, str]] = {
     "label_noise.estimated_rate": (NUMBER, "estimated share of wrong labels"),
     "label_noise.ci": (LIST, "[low, high] interval of the noise rate"),
     "label_noise.ci_low": (NUMBER, "lower end of the noise-rate interval"),
-    "label_noise.reliable": (FLAG, "whether the noise estimate can be trusted"),
+    "label_noise.reliable": (FLAG, "whether the noise estimate can be trusted (reliability high)"),
+    "label_noise.ci_high": (NUMBER, "upper end of the noise-rate interval"),
+    "label_noise.reliability": (TEXT, "high, moderate, low or none: how far the noise estimate can be trusted"),
+    "label_noise.overlap": (FLAG, "the disagreement is class overlap or model error, not label noise"),
     "target_stats.outlier_fraction": (NUMBER, "share of targets with robust z > 3.5"),
     "target_stats.kurtosis": (NUMBER, "excess kurtosis of the target"),
     "target_stats.skewness": (NUMBER, "skewness of the target"),
@@ -260,6 +263,9 @@ def profile_facts(profile: Mapping[str, Any]) -> dict[str, Any]:
     ci = noise.get("ci")
     facts["label_noise.ci"] = list(ci) if ci else None
     facts["label_noise.ci_low"] = ci[0] if ci else None
+    facts["label_noise.ci_high"] = ci[1] if ci else None
+    facts["label_noise.reliability"] = noise.get("reliability")
+    facts["label_noise.overlap"] = (noise.get("overlap") or {}).get("detected")
     stats = profile.get("target_stats") or {}
     for key in ("outlier_fraction", "kurtosis", "skewness", "mad", "std", "heavy_tailed", "tail_index", "is_count",
                 "non_negative", "dispersion", "variance_mean_slope", "zero_fraction"):

@@ -54,8 +54,12 @@ def noise_findings(noise, attempted: bool = False) -> list[Finding]:
             return [Finding("NOISE_UNAVAILABLE", "no label-noise estimate: it needs two or more classes with at least "
                                                  "5 rows each, at most 30 classes, and a usable feature column", "info")]
         return []
+    overlap = (getattr(noise, "overlap", None) or {}).get("detected")
+    if overlap:
+        return [Finding("CLASS_OVERLAP", f"the model's disagreement with the labels looks like class overlap, not "
+                                         f"label noise: {noise.reliability_reason}", "info")]
     if not noise.reliable or noise.estimated_rate is None:
-        return [Finding("NOISE_UNRELIABLE", f"label-noise estimate not reliable: {noise.note} "
+        return [Finding("NOISE_UNRELIABLE", f"label noise {noise.summary} "
                                             f"(out-of-fold accuracy {noise.oof_accuracy:.2f})", "info")]
     if noise.estimated_rate >= 0.05:
         low, high = noise.ci

@@ -1,19 +1,20 @@
 """Label noise: how many class labels look wrong, by confident learning on out-of-fold probabilities.
 
 The counting is cleanlab's (Northcutt, Jiang & Chuang 2021, "Confident Learning", JAIR 70). What this
-module adds is the part the count depends on: a gradient-boosted out-of-fold model (boosted
-probabilities gave 0.01-0.04 mean error on this project's benchmarks, logistic ones 0.05-0.26), a
-stratified, seeded sample for large tables, a pinned thread count, and an honest interval.
+module adds is the part the count depends on: out-of-fold probabilities from the best of a few
+learners (``noise_learners``; 10 folds on small tables), a stratified, seeded sample for large
+tables, a pinned thread count, and an honest interval with a reliability grade (``noise_grade``).
 
 Honesty. The model disagrees with ``1 - oof_accuracy`` of the given labels: label noise plus the
 model's own mistakes. Confident learning splits the two well only when the mistakes are few; a weak
 model's mistakes are counted as noise (a 61%-accurate model on 10 clean classes reads 22-33%
 "noise"). A mislabelled row looks like a typical row of its true class while a model mistake sits
 near a class boundary (see ``typical_disagreement``); the disagreement that does not look like noise
-measures the model's error. The estimate averages confident learning's two readings (off-diagonal
-count, 1 - trace of the calibrated joint) with the typical disagreement; the interval runs from the
-lowest to the highest of the three. When the model's error is past ``ABSTAIN_MODEL_ERROR`` the
-estimate is withheld and only an upper bound is given.
+measures the model's error. The count averages confident learning's two readings (off-diagonal
+count, 1 - trace of the calibrated joint) with the typical disagreement. It is reported when the
+model is strong and the noise floor at the anchor rows (``noise_overlap``) agrees with it; otherwise
+the floor is reported with an interval that widens with the model's weakness. Only when the features
+carry no signal about the labels is nothing estimated.
 """
 
 from __future__ import annotations
@@ -29,14 +30,10 @@ from lossadvisor.profiling.noise_model import (
     describe_model,
     fit_out_of_fold,
 )
+from lossadvisor.profiling.noise_grade import Z95, Grade, Readings, grade_estimate
+from lossadvisor.profiling.noise_overlap import NoiseFloor, noise_floor
 
-# Thresholds on the model-error share (disagreements that do not look like label noise, see
-# typical_disagreement), from synthetic runs: models >= 90% accurate on the true labels left at most
-# 0.08; weak models on clean data (49-89% accurate; 2, 3 and 10 classes) left 0.10-0.31.
-RELIABLE_MODEL_ERROR = 0.08
-ABSTAIN_MODEL_ERROR = 0.10
 MIN_AGREEING = 5
-Z95 = 1.96
 METHOD = "confident_learning (cleanlab {version})"
 
 
@@ -50,8 +47,8 @@ class Suspect:
 
 @dataclass(frozen=True)
 class LabelNoise:
-    estimated_rate: float | None      # None when abstaining
-    ci: tuple[float, float] | None    # when abstaining: (0, upper bound)
+    estimated_rate: float | None      # None only when the features carry no signal about the labels
+    ci: tuple[float, float] | None    # then: (0, upper bound)
     per_class: dict[str, float]       # estimated share of each given class that is mislabelled
     suspects: tuple[Suspect, ...]     # most suspicious first
     method: str
@@ -60,6 +57,21 @@ class LabelNoise:
     rows_used: int
     reliable: bool
     note: str
+    reliability: str = "high"         # high, moderate, low, none (see noise_grade)
+    reliability_reason: str = ""
+    overlap: dict | None = None       # the overlap test: noise floor at the anchor rows vs the count
+    learner: str = "boosting"         # the out-of-fold model chosen, and the log loss of each tried
+    learner_log_loss: dict[str, float] | None = None
+    folds: int = 5
+
+    @property
+    def summary(self) -> str:
+        """One line: 'about 25% (15-34%), low reliability: the model is weak on this data'."""
+        low, high = self.ci if self.ci is not None else (0.0, 1.0)
+        if self.estimated_rate is None:
+            return f"not estimated (at most {high:.0%}): {self.reliability_reason}"
+        return (f"about {self.estimated_rate:.0%} ({low:.0%}–{high:.0%}), {self.reliability} reliability: "
+                f"{self.reliability_reason}")
 
     def to_dict(self) -> dict:
         return {
@@ -76,6 +88,15 @@ class LabelNoise:
             "rows_used": self.rows_used,
             "reliable": self.reliable,
             "note": self.note,
+            "reliability": self.reliability,
+            "reliability_reason": self.reliability_reason,
+            "summary": self.summary,
+            "ci_high": None if self.ci is None else _round(self.ci[1]),
+            "overlap": None if self.overlap is None else {k: _round(v) if isinstance(v, float) else v
+                                                          for k, v in self.overlap.items()},
+            "learner": self.learner,
+            "learner_log_loss": {k: _round(v) for k, v in (self.learner_log_loss or {}).items()},
+            "folds": self.folds,
         }
 
 
@@ -85,7 +106,7 @@ def estimate_label_noise(
     *,
     seed: int = 0,
     sample_cap: int = 20_000,
-    folds: int = 5,
+    folds: int | None = None,
     threads: int = 1,
     max_suspects: int = 10,
     progress: bool = False,
@@ -94,7 +115,8 @@ def estimate_label_noise(
     """Estimate the fraction of wrong class labels, with an interval, per-class rates and suspects.
 
     ``features`` and ``labels`` are aligned by position; neither is modified. Rows with a missing
-    label are left out, and so are classes with fewer than ``folds`` rows (named in the note).
+    label are left out, and so are classes with fewer than ``folds`` rows (5 by default; named in the
+    note). ``folds`` defaults to 10 on small tables and 5 otherwise (``noise_learners.plan_folds``).
     Returns None when no estimate can be made: fewer than two classes left, more than ``MAX_CLASSES``
     classes, or no usable feature. With ``groups`` (e.g. a patient id), the folds keep each group on
     one side, so a row is never judged by a model that saw its siblings.
@@ -133,36 +155,55 @@ def count_label_noise(fit: OutOfFold, *, max_suspects: int = 10) -> LabelNoise:
     by_class = ((counted_by_class + joint_by_class) / 2 + typical_by_class) / 2
     accuracy = float(np.mean(probs.argmax(axis=1) == codes))
     model_error = max(0.0, 1.0 - accuracy - typical)
-    no_signal = not has_signal(probs, codes, len(names))
-    abstain = no_signal or model_error > ABSTAIN_MODEL_ERROR
     sampling = Z95 * math.sqrt(max(estimate * (1.0 - estimate), 1.0 / n) / n)
-    high = min(1.0, max(counted, joint_rate, typical) + sampling)
-    low = 0.0 if abstain else max(0.0, min(counted, joint_rate, typical) - sampling)
+    readings = Readings(counted=estimate, lowest=min(counted, joint_rate, typical),
+                        highest=max(counted, joint_rate, typical), disagreement=1.0 - accuracy,
+                        model_error=model_error, sampling=sampling,
+                        has_signal=has_signal(probs, codes, len(names), fit.independent_rows))
+    floor = noise_floor(probs, codes, fit.independent_rows)
+    grade = grade_estimate(readings, floor)
+    if grade.estimate is not None and grade.estimate != estimate and estimate > 0:
+        by_class = by_class * (grade.estimate / estimate)   # per-class shares keep their proportions
+    tried = tuple(k for k in (fit.log_loss or {}) if k != "ensemble")
     return LabelNoise(
-        estimated_rate=None if abstain else estimate,
-        ci=(low, high),
+        estimated_rate=grade.estimate,
+        ci=grade.interval,
         per_class={name: float(v) for name, v in zip(names, by_class)},
         suspects=_suspects(probs, codes, names, fit.positions, issue, max_suspects),
         method=METHOD.format(version=cleanlab.__version__),
-        model=describe_model(fit.folds),
+        model=describe_model(fit.folds, fit.learner, tried),
         oof_accuracy=accuracy,
         rows_used=n,
-        reliable=not abstain and model_error <= RELIABLE_MODEL_ERROR,
-        note=_note(accuracy, model_error, high, abstain, fit.dropped_classes, fit.skipped_columns, no_signal),
+        reliable=grade.reliability == "high",
+        note=_note(accuracy, grade, fit.dropped_classes, fit.skipped_columns),
+        reliability=grade.reliability,
+        reliability_reason=grade.reason,
+        overlap=_overlap_section(grade, floor, estimate),
+        learner=fit.learner,
+        learner_log_loss=dict(fit.log_loss or {}),
+        folds=fit.folds,
     )
 
 
-def has_signal(probs: np.ndarray, codes: np.ndarray, n_classes: int) -> bool:
+def _overlap_section(grade: Grade, floor: NoiseFloor, counted: float) -> dict:
+    """The overlap test as reported: the count, the floor at the anchor rows, and the verdict."""
+    return {"detected": grade.overlap, "counted": counted, "noise_floor": floor.rate,
+            "noise_floor_se": floor.standard_error, "anchor_rows": floor.anchors}
+
+
+def has_signal(probs: np.ndarray, codes: np.ndarray, n_classes: int, independent_rows: int | None = None) -> bool:
     """Whether the model ranks the given labels clearly better than chance.
 
     The one-vs-rest ROC AUC of each given class (threshold-free, so heavy imbalance or noise that keeps
     the argmax on the majority class does not hide real signal) is 0.5 for a model that learned
     nothing. When the mean AUC is within max(0.01, 4 null standard errors) of 0.5, the features carry
     no usable signal about the labels and every disagreement would be counted as noise (random binary
-    labels read as ~50% "wrong"): no estimate can be made.
+    labels read as ~50% "wrong"): no estimate can be made. With groups of rows (``independent_rows``
+    groups), the null standard error grows by sqrt(rows / groups): a group's rows share a label.
     """
     from sklearn.metrics import roc_auc_score
 
+    inflation = math.sqrt(len(codes) / independent_rows) if independent_rows else 1.0
     aucs, errors = [], []
     for k in range(n_classes):
         positive = codes == k
@@ -170,7 +211,7 @@ def has_signal(probs: np.ndarray, codes: np.ndarray, n_classes: int) -> bool:
         if n_pos == 0 or n_neg == 0:
             continue
         aucs.append(roc_auc_score(positive, probs[:, k]))
-        errors.append(np.sqrt((n_pos + n_neg + 1) / (12.0 * n_pos * n_neg)))  # Mann-Whitney null SE
+        errors.append(inflation * np.sqrt((n_pos + n_neg + 1) / (12.0 * n_pos * n_neg)))  # Mann-Whitney null SE
     if not aucs:
         return False
     return float(np.mean(aucs)) - 0.5 >= max(0.01, 4.0 * float(np.max(errors)))
@@ -210,20 +251,15 @@ def _suspects(probs, codes, names, positions, issue, limit) -> tuple[Suspect, ..
     )
 
 
-def _note(accuracy, model_error, high, abstain, dropped, skipped, no_signal=False) -> str:
-    if no_signal:
+def _note(accuracy: float, grade: Grade, dropped, skipped) -> str:
+    if grade.reliability == "none":
         text = (f"not estimated: the model predicts the labels no better than chance (it matches {accuracy:.0%}), "
                 "so the features carry no signal to tell wrong labels from right ones")
-    elif abstain:
-        text = (f"not estimated: the model matches {accuracy:.0%} of labels and about {model_error:.0%} of rows "
-                f"look like its own mistakes, which confident learning would count as noise; "
-                f"at most {high:.0%} of labels look wrong")
-    elif model_error > RELIABLE_MODEL_ERROR:
-        text = (f"tentative: about {model_error:.0%} of rows look like the model's own mistakes, "
-                "so part of the estimate may be model error")
-    else:
+    elif grade.reliability == "high":
         text = (f"the out-of-fold model matches {accuracy:.0%} of labels and the rows it rejects look like "
                 "typical rows of another class, as mislabelled rows do")
+    else:
+        text = f"{grade.reliability} reliability: {grade.reason} (the model matches {accuracy:.0%} of labels)"
     if dropped:
         text += f"; classes too small to cross-validate left out: {', '.join(dropped)}"
     if skipped:

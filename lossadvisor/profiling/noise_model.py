@@ -1,6 +1,7 @@
-"""The out-of-fold model behind the label-noise estimate: sample the rows, fit the boosted model fold by fold.
+"""The out-of-fold model behind the label-noise estimate: sample the rows, fit the learners fold by fold.
 
-Split from :mod:`lossadvisor.profiling.noise`, which counts the wrong labels on these probabilities.
+Split from :mod:`lossadvisor.profiling.noise`, which counts the wrong labels on these probabilities;
+the learners and the choice among them are in :mod:`lossadvisor.profiling.noise_learners`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,14 @@ import numpy as np
 import pandas as pd
 
 from lossadvisor.profiling.noise_features import MAX_BINS, prepare_features
+from lossadvisor.profiling.noise_learners import (
+    LARGE_FOLDS,
+    choose_probabilities,
+    dense_design,
+    fit_learner,
+    plan_folds,
+    plan_learners,
+)
 
 # Rows x trees-per-boosting-round kept for the model fit, so 10 classes cost what 2 do (speed budget).
 ROW_TREE_BUDGET = 80_000
@@ -30,25 +39,40 @@ class OutOfFold:
     folds: int
     dropped_classes: tuple[str, ...]
     skipped_columns: tuple[str, ...]
+    learner: str = "boosting"                       # the candidate chosen (see noise_learners)
+    log_loss: dict[str, float] | None = None        # out-of-fold log loss of every candidate tried
+    independent_rows: int | None = None             # groups among the rows used (None: every row is one)
 
 
 def fit_out_of_fold(features: pd.DataFrame, labels: pd.Series, *, seed: int = 0, sample_cap: int = 20_000,
-                    folds: int = 5, threads: int = 1, progress: bool = False,
-                    groups: pd.Series | None = None) -> OutOfFold | None:
-    """Sample rows, prepare the features and fit the boosted model fold by fold; None when impossible."""
+                    folds: int | None = None, threads: int = 1, progress: bool = False,
+                    groups: pd.Series | None = None, learners: tuple[str, ...] | None = None) -> OutOfFold | None:
+    """Sample rows, prepare the features, fit the learners fold by fold and keep the best; None when impossible.
+
+    ``folds`` and ``learners`` default to the plan for the table's size (``noise_learners.plan_folds``,
+    ``plan_learners``); ``learners=("boosting",), folds=5`` is the earlier, boosting-only estimate.
+    """
     if len(features) != len(labels):
         raise ValueError(f"features have {len(features)} rows but labels have {len(labels)}")
-    codes, names, positions, dropped = _encode_labels(labels, folds)
+    least = folds or LARGE_FOLDS
+    codes, names, positions, dropped = _encode_labels(labels, least)
     if not 2 <= len(names) <= MAX_CLASSES:
         return None
-    chosen = _stratified_sample(codes, _row_cap(sample_cap, len(names)), folds, seed)
+    chosen = _stratified_sample(codes, _row_cap(sample_cap, len(names)), least, seed)
     positions, codes = positions[chosen], codes[chosen]
     X, categorical, skipped = prepare_features(features.iloc[positions])
     if X.shape[1] == 0:
         return None
+    # More folds only where every class can fill them (classes with fewer rows than 5 were dropped above).
+    folds = min(plan_folds(len(codes), len(names), folds), int(np.bincount(codes).min()))
+    learners = learners or plan_learners(len(codes))
     group_codes = None if groups is None else pd.factorize(groups.iloc[positions])[0]
-    probs = _out_of_fold_probabilities(X, codes, categorical, folds, seed, threads, progress, group_codes)
-    return OutOfFold(probs, codes, tuple(names), positions, folds, tuple(dropped), tuple(skipped))
+    by_learner = _out_of_fold_probabilities(X, codes, categorical, folds, seed, threads, progress, group_codes,
+                                            learners)
+    learner, probs, losses = choose_probabilities(by_learner, codes)
+    independent = None if group_codes is None else int(np.unique(group_codes).size)
+    return OutOfFold(probs, codes, tuple(names), positions, folds, tuple(dropped), tuple(skipped), learner, losses,
+                     independent)
 
 
 # --- labels and sampling -------------------------------------------------------------------------
@@ -95,8 +119,18 @@ def _stratified_sample(codes: np.ndarray, cap: int, folds: int, seed: int) -> np
 BOOSTING = {"learning_rate": 0.2, "max_iter": 60, "max_leaf_nodes": 15, "tol": 1e-7}
 
 
-def describe_model(folds: int) -> str:
-    return f"HistGradientBoostingClassifier, {folds}-fold out-of-fold"
+LEARNER_NAMES = {"boosting": "HistGradientBoostingClassifier", "logistic": "logistic regression (L2)",
+                 "knn": "k-nearest neighbours"}
+
+
+def describe_model(folds: int, learner: str = "boosting", tried: tuple[str, ...] = ()) -> str:
+    """E.g. 'HistGradientBoostingClassifier, 5-fold out-of-fold' or 'ensemble mean of ..., 10-fold ...'."""
+    if learner == "ensemble":
+        what = "mean of " + " + ".join(LEARNER_NAMES[t] for t in tried if t in LEARNER_NAMES)
+    else:
+        what = LEARNER_NAMES[learner]
+    chosen = f", chosen by out-of-fold log loss among {len(tried)}" if len(tried) > 1 else ""
+    return f"{what}, {folds}-fold out-of-fold{chosen}"
 
 
 def _make_model(categorical: np.ndarray, seed: int, train_labels: np.ndarray):
@@ -113,20 +147,26 @@ def _make_model(categorical: np.ndarray, seed: int, train_labels: np.ndarray):
 
 def _out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, folds: int,
                                seed: int, threads: int, progress: bool,
-                               groups: np.ndarray | None = None) -> np.ndarray:
+                               groups: np.ndarray | None = None,
+                               learners: tuple[str, ...] = ("boosting",)) -> dict[str, np.ndarray]:
+    """Out-of-fold probabilities of every learner, all on the same seeded splits."""
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
     from threadpoolctl import threadpool_limits
 
-    probs = np.zeros((len(y), int(y.max()) + 1))
+    n_classes = int(y.max()) + 1
+    probs = {name: np.zeros((len(y), n_classes)) for name in learners}
+    dense = dense_design(X, categorical) if set(learners) - {"boosting"} else None
     if groups is not None and np.unique(groups).size >= folds:
         splits = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y, groups)
     else:
         splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y)
+    make_boosting = lambda train_y: _make_model(categorical, seed, train_y)   # noqa: E731
     with threadpool_limits(limits=threads), _fold_progress(progress, folds) as advance:
         for train, test in splits:
-            model = _make_model(categorical, seed, y[train])
-            model.fit(X[train], y[train])
-            probs[np.ix_(test, model.classes_)] = model.predict_proba(X[test])
+            for name in learners:
+                matrix = X if name == "boosting" else dense
+                probs[name][test] = fit_learner(name, matrix[train], y[train], matrix[test], n_classes, seed,
+                                                make_boosting)
             advance()
     return probs
 

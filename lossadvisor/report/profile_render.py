@@ -44,10 +44,18 @@ def _section_rows(profile: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         sections.append(("Classes", rows))
     if profile["label_noise"]:
         n = profile["label_noise"]
-        rate = "abstained" if n["estimated_rate"] is None else f"{n['estimated_rate']:.1%}"
+        rate = "not estimated" if n["estimated_rate"] is None else f"{n['estimated_rate']:.1%}"
         ci = f"[{n['ci'][0]:.1%}, {n['ci'][1]:.1%}]" if n.get("ci") else "–"
-        rows = [("estimated rate", rate), ("interval", ci), ("out-of-fold accuracy", _fmt(n["oof_accuracy"])),
-                ("model", n["model"]), ("rows used", _fmt(n["rows_used"])), ("note", n["note"])]
+        rows = [("estimated rate", rate), ("interval", ci)]
+        if n.get("reliability"):
+            rows.append(("reliability", f"{n['reliability']}: {n['reliability_reason']}"))
+        overlap = n.get("overlap")
+        if overlap:
+            rows.append(("overlap test", f"{'overlap' if overlap['detected'] else 'passed'}: noise floor "
+                                         f"{overlap['noise_floor']:.1%} at {overlap['anchor_rows']} anchor rows vs "
+                                         f"{overlap['counted']:.1%} counted"))
+        rows += [("out-of-fold accuracy", _fmt(n["oof_accuracy"])), ("model", n["model"]),
+                 ("rows used", _fmt(n["rows_used"])), ("note", n["note"])]
         rows += [(f"data row {s['row']} (0-based)", f"given {s['given']} → likely {s['likely']} ({s['confidence']:.2f})")
                  for s in n["suspects"][:5]]
         sections.append(("Label noise", rows))

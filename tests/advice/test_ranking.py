@@ -61,10 +61,54 @@ def test_confident_noise_puts_gce_and_sce_first() -> None:
     assert set(top_losses(NOISY)) == {"gce", "sce"}
 
 
-def test_unreliable_noise_does_not_trigger_robust_losses() -> None:
+def test_unreliable_noise_does_not_put_a_robust_loss_first() -> None:
+    # A profile from before the reliability grade: an unreliable reading alone ranks no robust loss.
     unreliable = {**NOISY, "label_noise": {"estimated_rate": 0.3, "ci": [0.1, 0.5], "reliable": False}}
     rec = recommend(unreliable, rules=RULES)
     assert rec.candidates[0].loss == "cross_entropy"
+    assert not {"gce", "sce", "nce_rce"} & {c.loss for c in rec.candidates}
+
+
+UNSURE = {**NOISY, "label_noise": {"estimated_rate": 0.25, "ci": [0.15, 0.34], "reliable": False,
+                                   "reliability": "low", "overlap": {"detected": False}}}
+
+
+def test_an_unsure_estimate_reaching_heavy_noise_ranks_gce_in_the_top_two_with_trial_as_arbiter() -> None:
+    rec = recommend(UNSURE, rules=RULES)
+    assert "gce" in [c.loss for c in rec.candidates[:2]]
+    gce = next(c for c in rec.candidates if c.loss == "gce")
+    assert "NOI-008" in gce.rules and gce.params == {"q": 0.7}
+    assert any("lossadvisor trial" in caveat for caveat in gce.caveats)
+
+
+def test_an_unsure_estimate_beside_imbalance_is_still_in_the_top_two() -> None:
+    counts = {"a": 2000, "b": 1200, "c": 500, "d": 100}
+    unsure = profile("multiclass", classes={"counts": counts, "n_classes": 4, "imbalance_ratio": 20.0},
+                     label_noise=UNSURE["label_noise"])
+    assert "gce" in top_losses(unsure)
+    weak_clean = profile("multiclass", classes={"counts": counts, "n_classes": 4, "imbalance_ratio": 20.0},
+                         label_noise={"estimated_rate": 0.24, "ci": [0.02, 0.32], "reliable": False,
+                                      "reliability": "low", "overlap": {"detected": False}})
+    assert not {"gce", "sce", "nce_rce", "bootstrap"} & set(top_losses(weak_clean, n=10))   # low end near 0
+    clean = profile("multiclass", classes={"counts": counts, "n_classes": 4, "imbalance_ratio": 20.0},
+                    label_noise={"estimated_rate": 0.02, "ci": [0.0, 0.07], "reliable": False,
+                                 "reliability": "moderate", "overlap": {"detected": False}})
+    assert not {"gce", "sce", "nce_rce", "bootstrap"} & set(top_losses(clean, n=10))
+
+
+def test_a_narrow_low_interval_ranks_no_robust_loss() -> None:
+    narrow = {**NOISY, "label_noise": {"estimated_rate": 0.03, "ci": [0.02, 0.05], "reliable": True,
+                                       "reliability": "high", "overlap": {"detected": False}}}
+    assert not {"gce", "sce", "nce_rce", "bootstrap"} & set(top_losses(narrow, n=10))
+
+
+def test_class_overlap_fires_no_noise_rule_and_says_why() -> None:
+    overlap = {**NOISY, "label_noise": {"estimated_rate": 0.2, "ci": [0.1, 0.3], "reliable": True,
+                                        "reliability": "low", "overlap": {"detected": True}}}
+    rec = recommend(overlap, rules=RULES)
+    assert rec.candidates[0].loss == "cross_entropy"
+    assert not {"gce", "sce", "nce_rce", "bootstrap"} & {c.loss for c in rec.candidates}
+    assert not {"NOI-001", "NOI-002", "NOI-003", "NOI-004", "NOI-005", "NOI-007", "NOI-008"} & set(rec.fired)
     assert any(note.startswith("NOI-006") for note in rec.notes)
 
 
