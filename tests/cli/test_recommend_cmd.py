@@ -292,3 +292,29 @@ def test_emitted_snippet_for_multilabel_feeds_one_logit_per_label(runner, tmp_pa
     assert run.returncode == 0, run.stderr
     loss, plain = (float(line.split(":")[1]) for line in run.stdout.splitlines())
     assert loss == pytest.approx(plain)
+
+
+@pytest.mark.parametrize("noise, message", [
+    ({"reliability": "sure"}, "label_noise.reliability must be high, moderate, low or none, got 'sure'"),
+    ({"overlap": [True]}, "label_noise.overlap must be an object with a true/false 'detected'"),
+    ({"overlap": {"detected": "yes"}}, "label_noise.overlap must be an object with a true/false 'detected'"),
+])
+def test_a_profile_with_a_malformed_noise_grade_is_refused(runner: CliRunner, tmp_path: Path, noise, message) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({**PROFILE, "label_noise": {**PROFILE["label_noise"], **noise}}), encoding="utf-8")
+    result = runner.invoke(app, ["recommend", "--profile", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: profile: ") and message in result.stderr
+    assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unsure_heavy_noise_profile_gets_the_gce_hedge_naming_trial(runner: CliRunner, tmp_path: Path) -> None:
+    noise = {"estimated_rate": 0.25, "ci": [0.15, 0.34], "reliable": False, "reliability": "low",
+             "overlap": {"detected": False}}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({**PROFILE, "label_noise": noise}), encoding="utf-8")
+    result = runner.invoke(app, ["recommend", "--profile", str(path), "--format", "json", "--top", "2"])
+    assert result.exit_code == 0, result.output
+    top = json.loads(result.stdout)["candidates"]
+    gce = next(c for c in top if c["loss"] == "gce")
+    assert "NOI-008" in gce["rules"] and any("lossadvisor trial" in c for c in gce["caveats"])
