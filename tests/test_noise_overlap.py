@@ -197,3 +197,33 @@ def test_the_out_of_fold_fit_reports_its_learner_and_is_deterministic():
     assert first.log_loss == second.log_loss and np.array_equal(first.probs, second.probs)
     legacy = fit_out_of_fold(features, pd.Series(truth), seed=4, folds=5, learners=("boosting",))
     assert legacy.folds == 5 and legacy.learner == "boosting" and set(legacy.log_loss) == {"boosting"}
+
+
+# --- reporting and the signal test (known answers) ------------------------------------------------
+
+def test_the_summary_line_reads_estimate_interval_grade_and_reason():
+    from lossadvisor.profiling.noise import LabelNoise
+
+    noise = LabelNoise(estimated_rate=0.25, ci=(0.15, 0.34), per_class={}, suspects=(), method="m", model="x",
+                       oof_accuracy=0.7, rows_used=100, reliable=False, note="", reliability="low",
+                       reliability_reason="the model is weak on this data")
+    assert noise.summary == "about 25% (15%\u201334%), low reliability: the model is weak on this data"
+    silent = LabelNoise(estimated_rate=None, ci=(0.0, 0.5), per_class={}, suspects=(), method="m", model="x",
+                        oof_accuracy=0.5, rows_used=100, reliable=False, note="", reliability="none",
+                        reliability_reason="the features carry no signal about the labels")
+    assert silent.summary == "not estimated (at most 50%): the features carry no signal about the labels"
+
+
+def test_groups_widen_the_signal_test_as_rows_that_share_a_label_count_once():
+    from sklearn.metrics import roc_auc_score
+
+    from lossadvisor.profiling.noise import has_signal
+
+    codes = np.repeat([0, 1], 200)
+    # positives uniform on [0.40, 0.62], negatives on [0.36, 0.58]: AUC = 1 - (1 - 0.04/0.22)^2 / 2 = 0.665
+    p1 = np.r_[np.linspace(0.36, 0.58, 200), np.linspace(0.40, 0.62, 200)]
+    probs = np.column_stack([1 - p1, p1])
+    auc = roc_auc_score(codes == 1, p1)
+    assert auc == pytest.approx(0.665, abs=0.005)   # null SE with 200 + 200 rows: 0.029, so 4 SE = 0.116 < auc - 0.5
+    assert has_signal(probs, codes, 2)
+    assert not has_signal(probs, codes, 2, independent_rows=100)   # SE doubles: 0.231 > auc - 0.5
