@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lossadvisor.engine import recommend
-from lossadvisor.profiling import profile_table
+from lossadvisor.advice.ranking import recommend
+from lossadvisor.profiling.measure import profile_table
 from lossadvisor.profiling.noise_features import prepare_features
 from lossadvisor.profiling.noise_learners import dense_design
 from noise_real_sets import available_sets

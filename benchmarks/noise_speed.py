@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import make_classification
 
-from lossadvisor.profiling import noise_model, profile_table
+from lossadvisor.profiling import noise_model
+from lossadvisor.profiling.measure import profile_table
 
 TABLES = {"20,000 x 20, binary": (20_000, 2), "20,000 x 20, 10 classes": (20_000, 10),
           "5,000 x 20, binary": (5_000, 2)}

@@ -187,8 +187,8 @@ def count_label_noise(fit: OutOfFold, *, max_suspects: int = 10) -> LabelNoise:
 
 def _overlap_section(grade: Grade, floor: NoiseFloor, counted: float) -> dict:
     """The overlap test as reported: the count, the floor at the anchor rows, and the verdict."""
-    return {"detected": grade.overlap, "counted": counted, "noise_floor": floor.rate,
-            "noise_floor_se": floor.standard_error, "anchor_rows": floor.anchors}
+    return {"detected": bool(grade.overlap), "counted": float(counted), "noise_floor": float(floor.rate),
+            "noise_floor_se": float(floor.standard_error), "anchor_rows": int(floor.anchors)}
 
 
 def has_signal(probs: np.ndarray, codes: np.ndarray, n_classes: int, independent_rows: int | None = None) -> bool:

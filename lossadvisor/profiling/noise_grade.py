@@ -67,7 +67,7 @@ def grade_estimate(readings: Readings, floor: NoiseFloor) -> Grade:
     if not r.has_signal:
         return Grade(None, (0.0, min(1.0, r.highest + r.sampling)), "none",
                      "the features carry no signal about the labels", False)
-    overlap = r.counted - (floor.rate + spread) > OVERLAP_MARGIN
+    overlap = bool(r.counted - (floor.rate + spread) > OVERLAP_MARGIN)   # a plain bool: it goes to JSON
     agrees = abs(r.counted - floor.rate) <= spread + FLOOR_AGREEMENT
     if r.model_error <= RELIABLE_MODEL_ERROR and agrees and not overlap:
         low, high = max(0.0, r.lowest - r.sampling), min(1.0, r.highest + r.sampling)

@@ -56,4 +56,4 @@ def noise_floor(probs: np.ndarray, codes: np.ndarray, independent_rows: int | No
         variance += weight ** 2 * max(wrong * (1.0 - wrong), 1.0 / take) / take
         anchors += take
     inflation = n / independent_rows if independent_rows else 1.0
-    return NoiseFloor(rate=rate, standard_error=math.sqrt(variance * inflation), anchors=anchors)
+    return NoiseFloor(rate=float(rate), standard_error=math.sqrt(variance * inflation), anchors=int(anchors))

@@ -5,11 +5,13 @@ Known answers on hand-made probabilities, then generated data (each under 2,500 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from lossadvisor.engine import recommend
+from lossadvisor.advice.ranking import recommend
 from lossadvisor.profiling.noise import estimate_label_noise, fit_out_of_fold
 from lossadvisor.profiling.noise_grade import Readings, grade_estimate
 from lossadvisor.profiling.noise_learners import (
@@ -185,7 +187,8 @@ def test_clean_overlapping_classes_are_not_called_noisy_and_rank_no_robust_loss(
 def test_the_gaussian_overlap_is_named_as_overlap():
     features, truth = overlapping(2000, seed=5, kind="gaussians")
     result = estimate_label_noise(features, pd.Series(truth), seed=0)
-    assert result.overlap["detected"] and "class overlap" in result.reliability_reason
+    assert result.overlap["detected"] is True and "class overlap" in result.reliability_reason
+    json.dumps(result.to_dict())                      # plain types only: the profile is written as JSON
 
 
 def test_the_out_of_fold_fit_reports_its_learner_and_is_deterministic():
