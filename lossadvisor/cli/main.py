@@ -73,11 +73,13 @@ def _register_commands() -> None:
     from lossadvisor.cli.profile_cmd import profile
     from lossadvisor.cli.recommend_cmd import recommend_command
     from lossadvisor.cli.rules_cmd import rules_app
+    from lossadvisor.cli.search_cmd import search
     from lossadvisor.cli.trial_cmd import trial
 
     app.command("profile")(profile)
     app.command("recommend")(recommend_command)
     app.command("trial")(trial)
+    app.command("search")(search)
     app.command("check")(check)
     app.command("losses")(losses_command)
     app.command("explain")(explain_command)

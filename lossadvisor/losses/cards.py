@@ -113,6 +113,22 @@ def _num(x: float) -> str:
 
 
 @dataclass(frozen=True)
+class SearchParam:
+    """One dimension of a loss family's search space (``lossadvisor search``, guide 6.3.11).
+
+    ``name`` is a parameter of the card, or a family-level knob that
+    :mod:`lossadvisor.trials.search_space` turns into the card's parameters (the class-weight
+    power, the composite's mixing weight). ``log`` samples on a log scale.
+    """
+
+    name: str
+    low: float
+    high: float
+    log: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
 class LossCard:
     """What a loss is for, how it is computed, and how it goes wrong."""
 
@@ -126,6 +142,7 @@ class LossCard:
     torch_equivalent: str | None = None
     inputs: str = "class_logits"
     example: dict = field(default_factory=dict, compare=False, hash=False)
+    search: tuple[SearchParam, ...] = ()  # the ranges `lossadvisor search` explores; () = not searchable
 
     def param(self, name: str) -> ParamSpec:
         for spec in self.params:
@@ -180,9 +197,9 @@ _SEG_NOTE = (" Segmentation input: logits (N, C, *spatial) and int64 labels (N, 
 
 
 def _card(name, tasks, formula, params, purpose, pitfalls, source, torch_equivalent=None,
-          inputs="class_logits", example=None) -> LossCard:
+          inputs="class_logits", example=None, search=()) -> LossCard:
     return LossCard(name, tuple(tasks), formula, tuple(params), purpose, pitfalls, source,
-                    torch_equivalent, inputs, dict(example or {}))
+                    torch_equivalent, inputs, dict(example or {}), tuple(search))
 
 
 _CLS = ("binary", "multiclass")
@@ -204,7 +221,9 @@ _CARDS = [
           "Full inverse-frequency weights trade precision for recall and can lower macro-F1; prefer (1/freq)^0.5.",
           "guide 6.1.5, 6.2.8; King & Zeng 2001",
           "torch.nn.CrossEntropyLoss(weight=torch.tensor({weight}), reduction='{reduction}')",
-          example={"weight": [0.5, 1.0, 2.0]}),
+          example={"weight": [0.5, 1.0, 2.0]},
+          search=[SearchParam("power", 0.0, 1.0, doc="w_c = (n/(C n_c))^power: 0 is CE, 1 inverse frequency, 0.5 "
+                                                      "the square-root weights of guide 6.2.8.")]),
     _card("class_balanced", _CLS,
           "w_c = (1-beta)/(1-beta^n_c), normalised to sum C; weighted CE (or focal) with w",
           [COUNTS, ParamSpec("beta", "float", 0.9999, low=0, high=1, high_open=True,
@@ -232,7 +251,8 @@ _CARDS = [
           "down-weighting of the easy negatives at detection-scale imbalance. "
           "gamma < 1 written as (1-p)^gamma has NaN gradients at |logit| ~ 40; here it is computed in log space. "
           "gamma=2 rarely helps on tabular data.",
-          "guide 6.1.5, 6.2.5; Lin et al. 2017"),
+          "guide 6.1.5, 6.2.5; Lin et al. 2017",
+          search=[SearchParam("gamma", 0.0, 5.0, doc="Lin et al. tried 0 to 5.")]),
     _card("logit_adjusted", _CLS,
           "CE(z + tau log pi, y), pi = class priors",
           [ParamSpec("priors", "float_list", None, low=0, low_open=True, required=True,
@@ -257,7 +277,8 @@ _CARDS = [
                          "default: 2 on ImageNet classification, -1 on COCO detection."), IGNORE_INDEX, REDUCTION],
           "A one-parameter tweak of CE; epsilon > 0 pushes confident predictions further.",
           "epsilon=0 is CE; trial epsilon in {-1, 1, 2}; the default 1 is a midpoint, not a published setting.",
-          "guide 6.1.1; Leng et al. 2022"),
+          "guide 6.1.1; Leng et al. 2022",
+          search=[SearchParam("epsilon", -1.0, 5.0, doc="The paper's bound -1 up to past its ImageNet value 2.")]),
     _card("label_smoothing", _CLS,
           "CE against (1-eps) one-hot + eps/C",
           [ParamSpec("smoothing", "float", 0.1, low=0, high=1), IGNORE_INDEX, REDUCTION],
@@ -272,7 +293,8 @@ _CARDS = [
           "Underfits clean or many-class data; use only on a confident noise estimate. q=1 gives 1-p_y (half of "
           "mae_classification). This is the paper's plain L_q loss: its truncated variant (loss held at "
           "L_q(k), k = 0.5, for p_y <= k, with periodic pruning of those samples) is not implemented.",
-          "guide 6.1.6; Zhang & Sabuncu 2018"),
+          "guide 6.1.6; Zhang & Sabuncu 2018",
+          search=[SearchParam("q", 0.05, 1.0, doc="Near CE (q -> 0) to MAE-like (q = 1).")]),
     _card("sce", _CLS,
           "alpha CE + beta RCE, RCE = -A (1 - p_y)",
           [ParamSpec("alpha", "float", 0.1, low=0), ParamSpec("beta", "float", 1.0, low=0), ACTIVE_A,
@@ -367,7 +389,8 @@ _CARDS = [
           [FP_ALPHA, FN_BETA, SMOOTH, INCLUDE_BG, BATCH, SEG_IGNORE, REDUCTION],
           "Recall-leaning overlap loss: alpha (FP) < beta (FN) favours recall." + _SEG_NOTE,
           "alpha weighs FALSE POSITIVES, beta FALSE NEGATIVES (several libraries swap them). alpha=beta=0.5 is Dice.",
-          "guide 6.1.3; Salehi et al. 2017", inputs="segmentation_logits"),
+          "guide 6.1.3; Salehi et al. 2017", inputs="segmentation_logits",
+          search=[SearchParam("alpha", 0.05, 1.0), SearchParam("beta", 0.05, 1.0)]),
     _card("focal_tversky", ("segmentation",),
           "(1 - TI)^(1/gamma), TI the Tversky index; mean over classes",
           [FP_ALPHA, FN_BETA, ParamSpec("gamma", "float", 4 / 3, low=1, high=3,
@@ -483,7 +506,9 @@ _CARDS = [
           "Components must share one input kind; balance their scales before weighting.",
           "guide 6.2.4",
           example={"components": [{"loss": "cross_entropy", "weight": 1.0},
-                                  {"loss": "focal", "params": {"gamma": 1.0}, "weight": 0.5}]}),
+                                  {"loss": "focal", "params": {"gamma": 1.0}, "weight": 0.5}]},
+          search=[SearchParam("mix", 0.0, 1.0, doc="Classification search: (1 - mix) CE + mix focal(gamma)."),
+                  SearchParam("gamma", 0.0, 5.0, doc="The focal component's exponent.")]),
     _card("uncertainty_weighted", ("multitarget",),
           "sum_i c_i exp(-s_i) L_i + 0.5 s_i, s_i = log sigma_i^2 learned; c_i = 0.5 for regression-type "
           "components (Gaussian), 1 for classification components (scaled softmax)",
