@@ -70,6 +70,11 @@ PositiveClassOpt = Annotated[
     typer.Option("--positive-class", help="Binary target: the positive class (default: 1/true/yes, else the minority).",
                  rich_help_panel=DATA_PANEL),
 ]
+SensitiveOpt = Annotated[
+    Optional[str],
+    typer.Option("--sensitive", help="Sensitive column(s), comma-separated: per-group facts, metrics and gaps.",
+                 rich_help_panel=DATA_PANEL),
+]
 MEASURE_PANEL = "Measuring"
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for every random choice.", rich_help_panel=MEASURE_PANEL)]
 ThreadsOpt = Annotated[
@@ -100,6 +105,7 @@ class DataSource:
     group_column: str | None = None
     label_separator: str = "|"
     positive_class: str | None = None
+    sensitive: str | None = None
     seed: int = 0
     threads: int = 1
     no_noise: bool = False
@@ -139,7 +145,13 @@ class DataSource:
 
         measure = ProfileOptions(seed=self.seed, threads=self.threads, noise=noise and not self.no_noise,
                                  noise_sample_cap=self.noise_sample, progress=sys.stderr.isatty())
-        return profile_dataset(dataset if dataset is not None else self.load(), measure).to_dict()
+        dataset = dataset if dataset is not None else self.load()
+        facts = profile_dataset(dataset, measure).to_dict()
+        if self.sensitive:  # only then: the profile's JSON contract is unchanged without --sensitive
+            from lossadvisor.profiling.group_measure import measure_groups
+
+            facts["groups"] = measure_groups(dataset, facts, self.sensitive, measure).to_dict()
+        return facts
 
 
 # The options every data-reading command takes, in help order: (name, annotation, default).
@@ -152,6 +164,7 @@ DATA_OPTIONS = (
     ("group_column", GroupColumnOpt, None),
     ("label_separator", LabelSepOpt, "|"),
     ("positive_class", PositiveClassOpt, None),
+    ("sensitive", SensitiveOpt, None),
     ("seed", SeedOpt, 0),
     ("threads", ThreadsOpt, 1),
     ("no_noise", NoNoiseOpt, False),

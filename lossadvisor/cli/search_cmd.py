@@ -78,7 +78,7 @@ def search(
     from lossadvisor.trials.search import SearchOptions, run_search
     from lossadvisor.trials.search_final import compare_on_test
     from lossadvisor.trials.search_space import families_of, parse_families
-    from lossadvisor.trials.train import TrainConfig
+    from lossadvisor.trials.train_types import TrainConfig
 
     dataset = source.load()
     if len(dataset.target) != 1:

@@ -98,6 +98,12 @@ def trial(
         specs, baseline = _recommended(profile, objective, top, rules_path)
     options = _options(seeds, source.seed, metric, objective, no_batch, device.value, source.threads, bootstrap, epochs, budget,
                        batch_size, patience)
+    if source.sensitive:
+        from dataclasses import replace as _replace
+
+        from lossadvisor.profiling.groups import parse_sensitive
+
+        options = _replace(options, sensitive=parse_sensitive(source.sensitive))
     assembled = None if sweep_spec else assemble(specs, baseline, facts.task)
     kept_baseline = needs_recommend and assembled is not None and len(assembled) < 2
     if kept_baseline:

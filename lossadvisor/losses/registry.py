@@ -8,7 +8,7 @@ from torch import nn
 
 from lossadvisor.losses.cards import LOSS_CARDS, ParamError, validate_params
 from lossadvisor.losses import classification as cls
-from lossadvisor.losses import combine, multilabel, regression, segmentation, structured
+from lossadvisor.losses import combine, group, multilabel, regression, segmentation, structured
 
 LOSS_CLASSES: dict[str, type[nn.Module]] = {
     module.name: module
@@ -16,6 +16,7 @@ LOSS_CLASSES: dict[str, type[nn.Module]] = {
         cls.CrossEntropyLoss, cls.WeightedCrossEntropyLoss, cls.ClassBalancedLoss, cls.FocalLoss,
         cls.LogitAdjustedLoss, cls.LDAMLoss, cls.Poly1Loss, cls.LabelSmoothingLoss, cls.GCELoss, cls.SCELoss,
         cls.NCERCELoss, cls.BootstrapLoss, cls.MAEClassificationLoss,
+        group.GroupReweightedCrossEntropyLoss, group.GroupDROLoss,
         multilabel.BCELoss, multilabel.WeightedBCELoss, multilabel.AsymmetricMultilabelLoss,
         multilabel.SoftFBetaLoss,
         segmentation.DiceLoss, segmentation.GeneralizedDiceLoss, segmentation.DiceCELoss,

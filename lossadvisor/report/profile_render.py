@@ -72,11 +72,39 @@ def _section_rows(profile: dict) -> list[tuple[str, list[tuple[str, str]]]]:
                 ("class pixel fraction", ", ".join(f"{k}: {v:.3%}" for k, v in m["class_pixel_fraction"].items())),
                 ("objects (count/min/median/max)", _fmt(list(m["object_sizes"].values())))]
         sections.append(("Masks", rows))
+    if profile.get("groups"):
+        sections.append(_group_section(profile["groups"]))
     if profile["feature_outliers"]:
         f = profile["feature_outliers"]
         sections.append(("Feature outliers", [("rows with an extreme value", f"{f['fraction']:.2%}"),
                                               ("method", f["method"])]))
     return sections
+
+
+def _group_section(g: dict) -> tuple[str, list[tuple[str, str]]]:
+    """One row per sensitive group: size, base rate or class shares, noise, target spread."""
+    rows = []
+    for group in g["groups"]:
+        text = f"{group['rows']} rows ({group['share']:.1%})"
+        if not group["measured"]:
+            text += f"; {group['note']}"
+        elif group["base_rate"] is not None:
+            text += f"; base rate {group['base_rate']:.1%}"
+        elif group["class_shares"]:
+            text += "; " + ", ".join(f"{k} {v:.0%}" for k, v in list(group["class_shares"].items())[:6])
+        if group["target"]:
+            t = group["target"]
+            text += f"; target mean {t['mean']:.4g}, std {t['std']:.4g}, p10–p90 {t['p10']:.4g}–{t['p90']:.4g}"
+        noise = group["label_noise"]
+        if noise:
+            text += f"; label noise {noise['estimated_rate']:.1%}" if noise["estimated_rate"] is not None \
+                else f"; label noise: {noise['note']}"
+        rows.append((str(group["group"]), text))
+    if g.get("base_rate_gap") is not None:
+        rows.append(("base-rate gap (max − min)", f"{g['base_rate_gap']:.3f} (ratio {_fmt(g['base_rate_ratio'])})"))
+    if g.get("noise_gap") is not None:
+        rows.append(("label-noise gap (max − min)", f"{g['noise_gap']:.3f}"))
+    return (f"Groups by {', '.join(g['columns'])}", rows)
 
 
 def render_markdown(profile: dict) -> str:

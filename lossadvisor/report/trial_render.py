@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import LossAdvisorError
+from lossadvisor.report.group_render import group_dict, group_lines
 from lossadvisor.trials.results import CandidateResult, TrialReport
 from lossadvisor.trials.stats import Comparison
 from lossadvisor.vocabulary import TRIAL_SCHEMA_VERSION
@@ -63,6 +64,7 @@ def report_dict(report: TrialReport) -> dict:
         "best": report.best_label, "notes": list(report.notes), "sweep": report.sweep,
         "class_order": list(report.classes), "positive_class": report.positive_class,
         "candidates": [_candidate(c) for c in report.candidates],
+        **({"groups": group_dict(report.groups)} if report.groups is not None else {}),
     }
 
 
@@ -127,6 +129,8 @@ def render_text(report: TrialReport, width: int = 160) -> str:
     for c in report.candidates:
         for d in c.diagnostics:
             console.print(f"{c.spec.label}: {d.code}: {d.message}. {d.advice} ({d.source})")
+    for line in group_lines(report.groups) if report.groups is not None else ():
+        console.print(line)
     for note in report.notes:
         console.print(f"note: {note}")
     return buffer.getvalue()
@@ -149,6 +153,8 @@ def render_markdown(report: TrialReport) -> str:
              for c in report.candidates for d in c.diagnostics]
     if flags:
         lines += ["", "**Diagnostics**", *flags]
+    if report.groups is not None:
+        lines += ["", "```", *group_lines(report.groups), "```"]
     lines += ["", *[f"_{note}_  " for note in report.notes]]
     return "\n".join(lines) + "\n"
 

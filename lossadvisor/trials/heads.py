@@ -30,6 +30,7 @@ SCALE_PARAMETERS = {"huber": ("delta",)}
 # The target tensor each form trains on.
 FORM_TARGET = {
     "logits": "class",
+    "grouped_logits": "class_group",   # group-aware losses: class + C·group (lossadvisor.losses.group)
     "binary_logit": "binary",
     "mean": "standardized",
     "mean_logvar": "standardized",
@@ -69,7 +70,7 @@ def scale_params(loss: str, params: dict, target_std: float) -> dict:
 
 def adapt_output(output, form: str):
     """Network output (..., k) → the tensor the loss reads (torch, inside the training step)."""
-    if form == "logits":
+    if form in ("logits", "grouped_logits"):
         return output
     if form == "binary_logit":
         return output[..., 1] - output[..., 0]
@@ -87,7 +88,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 def predictions(output: np.ndarray, form: str, target_mean: float = 0.0, target_std: float = 1.0) -> np.ndarray:
     """Network output (N, k) → class probabilities (N, C) or predictions in target units (N,)."""
     output = output.astype(np.float64)
-    if form == "logits":
+    if form in ("logits", "grouped_logits"):
         return _softmax(output)
     if form == "binary_logit":
         p = 1.0 / (1.0 + np.exp(-np.clip(output[:, 1] - output[:, 0], -50, 50)))

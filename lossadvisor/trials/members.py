@@ -18,6 +18,7 @@ from lossadvisor.vocabulary import SINGLE_LABEL_TASKS
 from lossadvisor.trials.train_types import Member, TrainTensors
 
 LossFactory = Callable[[str, Mapping[str, Any]], Any]
+GROUP_LOSSES = ("group_reweighted_ce", "group_dro")  # read the group from the target: need --sensitive
 INPUT_FORMS = {"class_logits": "logits", "binary_logits": "binary_logit", "regression": "mean",
                "log_mean": "log_mean", "mean_logvar": "mean_logvar"}
 
@@ -57,6 +58,10 @@ def fill_data_params(spec: CandidateSpec, prepared: PreparedData) -> CandidateSp
         "ldam": {"counts": counts},
         "logit_adjusted": {"priors": label_priors(counts)},
     }.get(spec.loss, {})
+    if spec.loss in GROUP_LOSSES and prepared.groups is not None:
+        from lossadvisor.trials.group_losses import group_params
+
+        derived = group_params(spec.loss, prepared)
     missing = {k: v for k, v in derived.items() if k not in spec.params}
     return replace(spec, params={**dict(spec.params), **missing}) if missing else spec
 
@@ -71,6 +76,9 @@ def to_tensors(prepared: PreparedData, device: str, forms: set[str]) -> TrainTen
         out: dict[str, torch.Tensor] = {}
         if "logits" in forms:
             out["class"] = torch.as_tensor(y[rows], dtype=torch.long, device=device)
+        if "grouped_logits" in forms:  # class + C·group, the target the group-aware losses unpack
+            packed = y[rows] + prepared.n_classes * prepared.groups[rows]
+            out["class_group"] = torch.as_tensor(packed, dtype=torch.long, device=device)
         if "binary_logit" in forms:
             out["binary"] = torch.as_tensor(y[rows], dtype=torch.float32, device=device)
         if forms & {"mean", "mean_logvar"}:
@@ -94,6 +102,10 @@ def build_members(specs: Sequence[CandidateSpec], prepared: PreparedData, seeds:
     members = []
     for index, spec in enumerate(specs):
         form = INPUT_FORMS.get(get_card(spec.loss).inputs)
+        if spec.loss in GROUP_LOSSES:
+            if prepared.groups is None:
+                raise LossAdvisorError(f"loss '{spec.loss}' needs the groups: pass --sensitive COL")
+            form = "grouped_logits"
         if form is None:
             raise LossAdvisorError(f"loss '{spec.loss}' takes {get_card(spec.loss).inputs} inputs; trial fits tabular models")
         if form == "log_mean" and np.any(prepared.y < 0):

@@ -54,6 +54,8 @@ class PreparedData:
     target_mean: float
     target_std: float
     dropped_rows: int
+    groups: np.ndarray | None = None        # --sensitive: group code of each row (int64), else None
+    group_names: tuple[str, ...] = ()       # group names by code
 
     @property
     def n_classes(self) -> int:
@@ -78,7 +80,8 @@ def _encode_classes(values: pd.Series, task: str, order: tuple[str, ...]) -> tup
     return np.array([lookup[v] for v in text], dtype=np.int64), names
 
 
-def prepare_data(frame: pd.DataFrame, target: str, facts: DataFacts, seed: int) -> PreparedData:
+def prepare_data(frame: pd.DataFrame, target: str, facts: DataFacts, seed: int,
+                 sensitive: tuple[str, ...] = ()) -> PreparedData:
     """Drop rows without a target, split honestly, encode on the training rows only."""
     if target not in frame.columns:
         raise LossAdvisorError(f"target column '{target}' not found")
@@ -107,7 +110,14 @@ def prepare_data(frame: pd.DataFrame, target: str, facts: DataFacts, seed: int) 
     features = encode_features(frame, split.train, facts.column_kinds, exclude=exclude)
     mean = float(y[split.train].mean()) if not classes else 0.0
     std = float(y[split.train].std()) if not classes else 1.0
-    return PreparedData(task, split, features, y, classes, mean, std if std > 0 else 1.0, int((~keep).sum()))
+    codes, names = None, ()
+    if sensitive:
+        from lossadvisor.profiling.groups import group_labels
+
+        names, codes = np.unique(group_labels(frame, sensitive, (target,)), return_inverse=True)
+        codes, names = codes.astype(np.int64), tuple(str(n) for n in names)
+    return PreparedData(task, split, features, y, classes, mean, std if std > 0 else 1.0, int((~keep).sum()),
+                        codes, names)
 
 
 def _natural_key(label: str) -> tuple:

@@ -27,6 +27,7 @@ class TrialOptions:
     threads: int = 1
     bootstrap: int = 1000
     train: TrainConfig = field(default_factory=TrainConfig)
+    sensitive: tuple[str, ...] = ()   # --sensitive: per-group metrics and gaps (trials.group_metrics)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class TrialReport:
     best_label: str | None = None  # the candidate with the best mean primary metric
     sweep: Mapping[str, Any] | None = None
     classes: tuple[str, ...] = ()   # class names by code; for binary the positive class is the last
+    groups: Any = None              # trials.group_metrics.GroupReport with --sensitive
 
     @property
     def positive_class(self) -> str | None:

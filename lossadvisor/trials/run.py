@@ -78,7 +78,7 @@ def run_trials(
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(options.threads)
     try:
-        prepared = prepare_data(frame, target, facts, options.seed)
+        prepared = prepare_data(frame, target, facts, options.seed, options.sensitive)
         specs = [fill_data_params(s, prepared) for s in candidates]
         scorer = Scorer(prepared, M.report_metrics(facts.task, primary), _pinball_tau(specs, options.objective))
         seeds = [options.seed + i for i in range(options.seeds)]
@@ -94,6 +94,12 @@ def run_trials(
                for c, idx in enumerate(by_candidate)]
     base_index = next((c for c, s in enumerate(specs) if s.baseline), 0)
     results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options)
+    groups = None
+    if options.sensitive:
+        from lossadvisor.trials.group_metrics import trial_group_gaps
+
+        groups = trial_group_gaps(frame, target, options.sensitive, prepared, scorer, traces, members, by_candidate,
+                                  specs, base_index, options.bootstrap, options.seed)
     split = prepared.split
     notes = _notes(prepared, scorer, outcome, options)
     return TrialReport(
@@ -104,7 +110,7 @@ def run_trials(
         batched=options.batched, cuda_graph=outcome.cuda_graph, threads=options.threads, seeds=tuple(seeds),
         epochs_run=outcome.epochs_run, steps=outcome.steps, seconds=round(outcome.seconds, 3),
         candidates=tuple(results), notes=notes, best_label=None if best is None else specs[best].label,
-        classes=tuple(prepared.classes),
+        classes=tuple(prepared.classes), groups=groups,
     )
 
 

@@ -26,10 +26,16 @@ class _LossGroup:
         self.start, self.stop, self.loss, self.form = start, stop, loss, form
         self.target = FORM_TARGET[form]
         # vmap runs the group's members in one call; a loss vmap cannot trace falls back to a loop.
+        # A loss that takes the members' stack itself (group DRO keeps state per member) gets it whole.
         self.batched = True
+        self.stacked = bool(getattr(loss, "member_stacked", False))
+        if hasattr(loss, "reset_state"):
+            loss.reset_state()
 
     def __call__(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         inputs = adapt_output(output[self.start : self.stop], self.form)
+        if self.stacked:
+            return self.loss(inputs, target)
         if self.batched:
             try:
                 return torch.func.vmap(self.loss)(inputs, target)

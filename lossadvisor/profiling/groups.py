@@ -1,0 +1,136 @@
+"""Facts per sensitive group (``--sensitive COL[,COL]``): size, base rate, label noise, target spread.
+
+Guide 6.2.13 (ethical considerations): a loss that wins on average can lose on a minority group, so
+the profile shows each group's share of the rows and its class balance first. Every group is
+reported: one with fewer than ``MIN_GROUP_ROWS`` rows is marked "too few rows to measure" (its
+size is still given) rather than dropped; the label-noise estimate (the profile's own estimator,
+run on the group's rows) needs ``MIN_NOISE_ROWS``. Several columns are crossed: a group is one
+combination of their values ("sex=F|age=old"), which is where gaps hide (Kearns et al. 2018).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from lossadvisor.errors import LossAdvisorError
+
+MIN_GROUP_ROWS = 30
+MIN_NOISE_ROWS = 200
+MISSING = "(missing)"
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    name: str
+    rows: int
+    share: float
+    measured: bool                                # False: too few rows to measure
+    class_shares: Mapping[str, float] | None      # classification: share of each class in the group
+    base_rate: float | None                       # binary: share of the positive class
+    noise_rate: float | None                      # label-noise estimate (None: not measured / abstained)
+    noise_note: str | None
+    target: Mapping[str, float] | None            # regression/count: mean, std, quantiles
+
+    def to_dict(self) -> dict:
+        return {"group": self.name, "rows": self.rows, "share": round(self.share, 4), "measured": self.measured,
+                "note": None if self.measured else f"too few rows to measure (< {MIN_GROUP_ROWS})",
+                "class_shares": None if self.class_shares is None else {k: round(v, 4) for k, v in self.class_shares.items()},
+                "base_rate": None if self.base_rate is None else round(self.base_rate, 4),
+                "label_noise": None if self.noise_rate is None and self.noise_note is None else
+                {"estimated_rate": None if self.noise_rate is None else round(self.noise_rate, 4), "note": self.noise_note},
+                "target": None if self.target is None else {k: round(v, 4) for k, v in self.target.items()}}
+
+
+@dataclass(frozen=True)
+class GroupProfile:
+    columns: tuple[str, ...]
+    groups: tuple[GroupFacts, ...]
+    positive_class: str | None
+    base_rate_gap: float | None       # binary: max − min base rate over measured groups
+    base_rate_ratio: float | None     # binary: max / min base rate over measured groups
+    noise_gap: float | None           # max − min noise estimate over groups with one
+
+    def to_dict(self) -> dict:
+        return {"columns": list(self.columns), "positive_class": self.positive_class,
+                "min_rows_to_measure": MIN_GROUP_ROWS, "min_rows_for_noise": MIN_NOISE_ROWS,
+                "base_rate_gap": _round(self.base_rate_gap), "base_rate_ratio": _round(self.base_rate_ratio),
+                "noise_gap": _round(self.noise_gap), "groups": [g.to_dict() for g in self.groups]}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 4)
+
+
+def parse_sensitive(text: str | None) -> tuple[str, ...]:
+    """``sex,age`` → column names, in order, without duplicates."""
+    if text is None:
+        return ()
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    if not names:
+        raise LossAdvisorError("--sensitive needs at least one column name, e.g. --sensitive sex")
+    return names
+
+
+def group_labels(frame: pd.DataFrame, columns: Sequence[str], target: Sequence[str] = ()) -> np.ndarray:
+    """One label per row: the value of each sensitive column, crossed ("a=x|b=y" for several)."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise LossAdvisorError(f"--sensitive column '{missing[0]}' not found (columns: {', '.join(map(str, frame.columns[:12]))})")
+    clash = [c for c in columns if c in target]
+    if clash:
+        raise LossAdvisorError(f"--sensitive column '{clash[0]}' is the target; name a group column instead")
+    parts = [frame[c].astype(object).where(frame[c].notna(), MISSING).astype(str).to_numpy() for c in columns]
+    if len(parts) == 1:
+        return parts[0]
+    return np.array(["|".join(f"{c}={v}" for c, v in zip(columns, row)) for row in zip(*parts)], dtype=object)
+
+
+NoiseFn = Callable[[np.ndarray], Any]   # row mask → LabelNoise | None
+
+
+def profile_groups(frame: pd.DataFrame, target: str, task: str, columns: Sequence[str],
+                   positive_class: str | None = None, noise: NoiseFn | None = None) -> GroupProfile:
+    """Per-group facts for ``columns``; ``noise`` estimates label noise on a row mask (None: skip)."""
+    from lossadvisor.profiling.balance import label_text
+
+    labels = group_labels(frame, columns, (target,))
+    y = frame[target]
+    keep = y.notna().to_numpy()
+    names, counts = np.unique(labels[keep], return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    classification = task in ("binary", "multiclass")
+    text = np.array([label_text(v) if v is not None and v == v else "" for v in y], dtype=object)
+    out = []
+    for i in order:
+        name, n = str(names[i]), int(counts[i])
+        rows = keep & (labels == name)
+        measured = n >= MIN_GROUP_ROWS
+        shares = base = rate = note = stats = None
+        if measured and classification:
+            values, k = np.unique(text[rows], return_counts=True)
+            shares = {str(v): float(c) / n for v, c in zip(values, k)}
+            if task == "binary" and positive_class is not None:
+                base = shares.get(str(positive_class), 0.0)
+            if noise is not None:
+                if n >= MIN_NOISE_ROWS:
+                    found = noise(rows)
+                    rate = None if found is None else found.estimated_rate
+                    note = "estimator abstained or could not fit" if rate is None else None
+                else:
+                    note = f"too few rows for a noise estimate (< {MIN_NOISE_ROWS})"
+        elif measured:
+            v = pd.to_numeric(y[rows], errors="coerce").to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            stats = {"mean": float(v.mean()), "std": float(v.std()), "median": float(np.median(v)),
+                     "p10": float(np.quantile(v, 0.1)), "p90": float(np.quantile(v, 0.9))} if v.size else None
+        out.append(GroupFacts(name, n, n / int(keep.sum()), measured, shares, base, rate, note, stats))
+    bases = [g.base_rate for g in out if g.base_rate is not None]
+    rates = [g.noise_rate for g in out if g.noise_rate is not None]
+    gap = max(bases) - min(bases) if len(bases) > 1 else None
+    ratio = max(bases) / min(bases) if len(bases) > 1 and min(bases) > 0 else None
+    return GroupProfile(tuple(columns), tuple(out), positive_class if task == "binary" else None, gap, ratio,
+                        max(rates) - min(rates) if len(rates) > 1 else None)
