@@ -66,6 +66,13 @@ FACTS: dict[str, tuple[str, str]] = {
     "masks.foreground_fraction": (NUMBER, "mean foreground share per image"),
     "masks.empty_fraction": (NUMBER, "share of images with no foreground"),
     "masks.n_classes": (NUMBER, "mask classes including background"),
+    "groups.n_groups": (NUMBER, "sensitive groups (--sensitive), counting those too small to measure"),
+    "groups.counts": (MAPPING, "rows per sensitive group, by group name"),
+    "groups.min_share": (NUMBER, "share of rows in the smallest measured sensitive group"),
+    "groups.base_rate_gap": (NUMBER, "max − min positive-class rate over measured groups (binary)"),
+    "groups.base_rate_ratio": (NUMBER, "max / min positive-class rate over measured groups (binary)"),
+    "groups.error_gap": (NUMBER, "max − min out-of-fold model error over groups"),
+    "groups.error_ratio": (NUMBER, "max / min out-of-fold model error over groups"),
     "objective": (TEXT, "recall, precision, f1, fbeta, balanced_accuracy, calibration, accuracy, mae, rmse, quantile"),
     "objective.given": (FLAG, "the user chose the objective (false: the default was assumed)"),
     "objective.beta": (NUMBER, "β of an F-β objective"),
@@ -285,4 +292,12 @@ def profile_facts(profile: Mapping[str, Any]) -> dict[str, Any]:
     facts["masks.empty_fraction"] = masks.get("empty_fraction")
     pixel_classes = masks.get("class_pixel_fraction")
     facts["masks.n_classes"] = len(pixel_classes) if pixel_classes else None
+    groups = profile.get("groups") or {}
+    if groups:
+        facts["groups.n_groups"] = len(groups.get("groups") or [])
+        facts["groups.counts"] = groups.get("counts")
+        shares = [g["share"] for g in groups.get("groups") or [] if g.get("measured")]
+        facts["groups.min_share"] = min(shares) if shares else None
+        for key in ("base_rate_gap", "base_rate_ratio", "error_gap", "error_ratio"):
+            facts[f"groups.{key}"] = groups.get(key)
     return {name: value for name, value in facts.items() if not _is_null(value)}

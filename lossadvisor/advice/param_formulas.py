@@ -123,6 +123,14 @@ def quantile_tau(under_cost: float, over_cost: float) -> float:
     return round(under_cost / (under_cost + over_cost), 6)
 
 
+def group_balanced_weights(counts: Mapping[str, float], cap: float = 10.0) -> list[float]:
+    """w_g = n / (G·n_g) for each sensitive group in name order, capped at ``cap``: every group weighs the
+    same in the mean (Sagawa et al. 2020's reweighting baseline; Idrissi et al. 2022; guide 6.2.13)."""
+    values = [float(v) for _, v in sorted(counts.items())]
+    n, g = sum(values), len(values)
+    return [round(min(n / (g * max(v, 1.0)), cap), 6) for v in values]
+
+
 # ---------------------------------------------------------------- registry
 
 
@@ -229,6 +237,10 @@ DERIVATIONS: dict[str, Derivation] = {
                    lambda f: tversky_from_fbeta(f["objective.beta"])["alpha"]),
         Derivation("fbeta_tversky_beta", "β_FN = β²/(1+β²) from --objective fbeta:B", ("objective.beta",), (),
                    lambda f: tversky_from_fbeta(f["objective.beta"])["beta"]),
+        Derivation("group_balanced_weights", "w_g = n/(G·n_g) per sensitive group (sorted by name), capped at cap",
+                   ("groups.counts",), ("cap",), lambda f, **o: group_balanced_weights(f["groups.counts"], **o)),
+        Derivation("group_counts", "n_g, rows per sensitive group (sorted by name)", ("groups.counts",), (),
+                   lambda f: [float(max(v, 1)) for _, v in sorted(f["groups.counts"].items())]),
         Derivation("task_components", "one component of the base loss per target column", ("n_targets",),
                    ("loss",), lambda f, **o: task_components(f["n_targets"], **o)),
     )

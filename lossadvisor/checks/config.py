@@ -120,6 +120,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_removed_columns": _count,
     "max_retyped_columns": _count,
     "same_task": _flag,
+    "max_group_gap": FRACTION,
     "levels": _levels,
     "strict": _flag,
 }

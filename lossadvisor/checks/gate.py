@@ -28,6 +28,7 @@ from lossadvisor.checks.drift_checks import (
     check_target_shift,
     check_vanished_classes,
 )
+from lossadvisor.checks.group_checks import check_group_shift
 from lossadvisor.checks.outcome import CheckResult, CheckSpec, Finding, Thresholds
 from lossadvisor.profiling.drift import Drift, compare_profiles
 
@@ -86,6 +87,8 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("CHK-SCH-002", "columns-removed", "max_removed_columns", "error", "baseline columns removed", check_removed_columns, True),
     CheckSpec("CHK-SCH-003", "columns-retyped", "max_retyped_columns", "error", "columns whose kind changed", check_retyped_columns, True),
     CheckSpec("CHK-SCH-004", "task-changed", "same_task", "error", "the task is the baseline's", check_same_task, True),
+    CheckSpec("CHK-GRP-001", "max-group-gap", "max_group_gap", "error",
+              "sensitive groups: none vanished, no base rate moved more than the limit", check_group_shift, True),
 )
 CHECKS_BY_KEY = {spec.id: spec for spec in CHECKS} | {spec.name: spec for spec in CHECKS}
 # The IDs before the CHK- prefix ("IMB-001" named both a check and a rule); config files and --disable

@@ -39,6 +39,7 @@ class Thresholds:
     max_removed_columns: int | None = 0
     max_retyped_columns: int | None = 0
     same_task: bool | None = True
+    max_group_gap: float | None = None   # on by default (0.1) when check runs with --sensitive
     levels: Mapping[str, str] = field(default_factory=dict)  # check ID or name → error | warning | off
     strict: bool = False
 

@@ -14,6 +14,7 @@ from lossadvisor.errors import LoadError
 
 LIMITS = "Thresholds (override the config file)"
 CONFIG = "Configuration"
+DEFAULT_GROUP_GAP = 0.1
 FORMAT_CHOICES = ("auto", "text", "json", "junit", "github", "markdown")
 
 
@@ -57,6 +58,7 @@ def check(
     max_duplicates: Annotated[Optional[float], _limit("--max-duplicates", "Largest duplicate-row fraction (0-1).")] = None,
     expect_task: Annotated[Optional[str], _limit("--expect-task", "The task the data must have.")] = None,
     expect_target: Annotated[Optional[str], _limit("--expect-target", "The target column(s) the data must have.")] = None,
+    max_group_gap: Annotated[Optional[float], _limit("--max-group-gap", "Largest move of a sensitive group's base rate vs the baseline (0-1; default 0.1 with --sensitive).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMAT_CHOICES)} (auto: github inside GitHub Actions, else text).")] = "auto",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
 ) -> None:
@@ -74,6 +76,7 @@ def check(
         min_rows=min_rows, min_rows_per_class=min_rows_per_class, max_imbalance=max_imbalance, max_noise=max_noise,
         noise_bound=noise_bound, max_outlier_fraction=max_outlier_fraction, max_missing=max_missing,
         max_duplicates=max_duplicates, expect_task=expect_task, expect_target=expect_target, strict=strict,
+        max_group_gap=max_group_gap,
         levels={name: "off" for name in disable} if disable else None,
     )
     with warnings.catch_warnings(record=True) as caught:  # old check IDs: one line each on stderr
@@ -81,6 +84,10 @@ def check(
         thresholds, origin = resolve_thresholds(config, flags, Path.cwd(), discover=not no_config)
     for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)):
         typer.echo(f"warning: {message}", err=True)
+    if source.sensitive and thresholds.max_group_gap is None:
+        from dataclasses import replace
+
+        thresholds = replace(thresholds, max_group_gap=DEFAULT_GROUP_GAP)
     previous = read_profile_json(baseline, "baseline") if baseline is not None else None
     if profile is not None:
         current = read_profile_json(profile, "profile")

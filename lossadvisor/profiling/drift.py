@@ -58,6 +58,7 @@ class Drift:
     target_shift: TargetShift | None
     schema: SchemaChange
     tasks: tuple[str | None, str | None] = (None, None)   # (baseline, current)
+    groups: Any = None   # profiling.groups.GroupShift when either profile has --sensitive groups
 
 
 def _normalise(proportions: Mapping[str, float], labels: Sequence[str]) -> np.ndarray:
@@ -197,7 +198,14 @@ def compare_profiles(baseline: Mapping[str, Any], current: Mapping[str, Any]) ->
             (current.get("overview") or {}).get("column_kinds") or {},
         ),
         tasks=(baseline.get("task"), current.get("task")),
+        groups=_group_shift(baseline, current),
     )
+
+
+def _group_shift(baseline: Mapping, current: Mapping):
+    from lossadvisor.profiling.groups import compare_groups
+
+    return compare_groups(baseline.get("groups"), current.get("groups"))
 
 
 def _proportions(classes: Mapping[str, Any]) -> dict[str, float]:

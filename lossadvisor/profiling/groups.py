@@ -34,6 +34,7 @@ class GroupFacts:
     noise_rate: float | None                      # label-noise estimate (None: not measured / abstained)
     noise_note: str | None
     target: Mapping[str, float] | None            # regression/count: mean, std, quantiles
+    model_error: float | None = None              # out-of-fold error of the noise estimator's model
 
     def to_dict(self) -> dict:
         return {"group": self.name, "rows": self.rows, "share": round(self.share, 4), "measured": self.measured,
@@ -42,6 +43,7 @@ class GroupFacts:
                 "base_rate": None if self.base_rate is None else round(self.base_rate, 4),
                 "label_noise": None if self.noise_rate is None and self.noise_note is None else
                 {"estimated_rate": None if self.noise_rate is None else round(self.noise_rate, 4), "note": self.noise_note},
+                "model_error": None if self.model_error is None else round(self.model_error, 4),
                 "target": None if self.target is None else {k: round(v, 4) for k, v in self.target.items()}}
 
 
@@ -53,12 +55,21 @@ class GroupProfile:
     base_rate_gap: float | None       # binary: max − min base rate over measured groups
     base_rate_ratio: float | None     # binary: max / min base rate over measured groups
     noise_gap: float | None           # max − min noise estimate over groups with one
+    error_gap: float | None = None    # max − min out-of-fold model error over groups with one
+    error_ratio: float | None = None  # max / min out-of-fold model error
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows per group, by group name in sorted order (the order of the trial's group codes)."""
+        return {g.name: g.rows for g in sorted(self.groups, key=lambda g: g.name)}
 
     def to_dict(self) -> dict:
         return {"columns": list(self.columns), "positive_class": self.positive_class,
                 "min_rows_to_measure": MIN_GROUP_ROWS, "min_rows_for_noise": MIN_NOISE_ROWS,
                 "base_rate_gap": _round(self.base_rate_gap), "base_rate_ratio": _round(self.base_rate_ratio),
-                "noise_gap": _round(self.noise_gap), "groups": [g.to_dict() for g in self.groups]}
+                "noise_gap": _round(self.noise_gap), "error_gap": _round(self.error_gap),
+                "error_ratio": _round(self.error_ratio), "counts": self.counts,
+                "groups": [g.to_dict() for g in self.groups]}
 
 
 def _round(value: float | None) -> float | None:
@@ -109,7 +120,7 @@ def profile_groups(frame: pd.DataFrame, target: str, task: str, columns: Sequenc
         name, n = str(names[i]), int(counts[i])
         rows = keep & (labels == name)
         measured = n >= MIN_GROUP_ROWS
-        shares = base = rate = note = stats = None
+        shares = base = rate = note = stats = error = None
         if measured and classification:
             values, k = np.unique(text[rows], return_counts=True)
             shares = {str(v): float(c) / n for v, c in zip(values, k)}
@@ -119,6 +130,7 @@ def profile_groups(frame: pd.DataFrame, target: str, task: str, columns: Sequenc
                 if n >= MIN_NOISE_ROWS:
                     found = noise(rows)
                     rate = None if found is None else found.estimated_rate
+                    error = None if found is None else 1.0 - float(found.oof_accuracy)
                     note = "estimator abstained or could not fit" if rate is None else None
                 else:
                     note = f"too few rows for a noise estimate (< {MIN_NOISE_ROWS})"
@@ -127,10 +139,48 @@ def profile_groups(frame: pd.DataFrame, target: str, task: str, columns: Sequenc
             v = v[np.isfinite(v)]
             stats = {"mean": float(v.mean()), "std": float(v.std()), "median": float(np.median(v)),
                      "p10": float(np.quantile(v, 0.1)), "p90": float(np.quantile(v, 0.9))} if v.size else None
-        out.append(GroupFacts(name, n, n / int(keep.sum()), measured, shares, base, rate, note, stats))
+        out.append(GroupFacts(name, n, n / int(keep.sum()), measured, shares, base, rate, note, stats, error))
     bases = [g.base_rate for g in out if g.base_rate is not None]
     rates = [g.noise_rate for g in out if g.noise_rate is not None]
     gap = max(bases) - min(bases) if len(bases) > 1 else None
     ratio = max(bases) / min(bases) if len(bases) > 1 and min(bases) > 0 else None
+    errors = [g.model_error for g in out if g.model_error is not None]
     return GroupProfile(tuple(columns), tuple(out), positive_class if task == "binary" else None, gap, ratio,
-                        max(rates) - min(rates) if len(rates) > 1 else None)
+                        max(rates) - min(rates) if len(rates) > 1 else None,
+                        max(errors) - min(errors) if len(errors) > 1 else None,
+                        max(errors) / min(errors) if len(errors) > 1 and min(errors) > 0 else None)
+
+
+@dataclass(frozen=True)
+class GroupShift:
+    """Sensitive groups between a baseline and a current profile (their ``groups`` sections)."""
+
+    in_baseline: bool
+    in_current: bool
+    vanished: tuple[tuple[str, int], ...]      # (group, rows now) for baseline-measured groups now absent/too small
+    shifts: Mapping[str, float]                # measured group → largest class-share change (binary: base rate)
+
+
+def _shift(before: Mapping, after: Mapping) -> float | None:
+    """Largest absolute change of a group's class shares; for a numeric target the mean's change in
+    baseline standard deviations."""
+    if before.get("class_shares") and after.get("class_shares"):
+        keys = set(before["class_shares"]) | set(after["class_shares"])
+        return max(abs(after["class_shares"].get(k, 0.0) - before["class_shares"].get(k, 0.0)) for k in keys)
+    if before.get("target") and after.get("target"):
+        std = before["target"].get("std") or 0.0
+        return abs(after["target"]["mean"] - before["target"]["mean"]) / std if std > 0 else None
+    return None
+
+
+def compare_groups(baseline: Mapping | None, current: Mapping | None) -> GroupShift | None:
+    """None when neither profile has groups; else what vanished and how far each group's mix moved."""
+    if not baseline and not current:
+        return None
+    before = {str(g["group"]): g for g in (baseline or {}).get("groups") or []}
+    after = {str(g["group"]): g for g in (current or {}).get("groups") or []}
+    vanished = tuple((name, int(after[name]["rows"]) if name in after else 0) for name, g in before.items()
+                     if g.get("measured") and (name not in after or not after[name].get("measured")))
+    shifts = {name: s for name, g in before.items() if g.get("measured") and after.get(name, {}).get("measured")
+              and (s := _shift(g, after[name])) is not None}
+    return GroupShift(bool(baseline), bool(current), vanished, shifts)
