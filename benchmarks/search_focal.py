@@ -55,8 +55,11 @@ def main() -> None:
     best_gamma, best_mean, best_sd = max(points, key=lambda p: p[1])
     print(f"grid: {len(GRID)} γ values × {SEEDS} seeds, {grid_s:.1f} s; test pr_auc by γ:")
     print("  " + "  ".join(f"{g:g}:{m:.4f}" for g, m, _ in points))
-    print(f"  best γ = {best_gamma:g} ({best_mean:.4f} ± {best_sd:.4f}); "
+    print(f"  best γ = {best_gamma:g} ({best_mean:.4f} ± {best_sd:.4f} over seeds); "
           f"γ=0 {points[0][1]:.4f}, γ=3 {dict((g, m) for g, m, _ in points)[3.0]:.4f}")
+    stable = grid.sweep["stable_values"]
+    print(f"  γ values the paired bootstrap cannot tell from the best ({len(stable)} of {len(GRID)}): "
+          + ", ".join(f"{g:g}" for g in stable))
 
     start = time.perf_counter()
     outcome, _ = run_search(frame, "y", facts, SearchOptions(families=("focal",), n_trials=MAX_TRIALS,
