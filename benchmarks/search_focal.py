@@ -26,7 +26,7 @@ from lossadvisor.trials.prepare import DataFacts  # noqa: E402
 from lossadvisor.trials.results import TrialOptions  # noqa: E402
 from lossadvisor.trials.run import run_sweep, run_trials  # noqa: E402
 from lossadvisor.trials.search import SearchOptions, run_search  # noqa: E402
-from lossadvisor.trials.train import TrainConfig  # noqa: E402
+from lossadvisor.trials.train_types import TrainConfig  # noqa: E402
 
 GRID = tuple(round(0.25 * i, 2) for i in range(21))
 SEEDS, EPOCHS, BUDGET_S, MAX_TRIALS = 3, 9, 60.0, 27

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from lossadvisor.cli import app
+from lossadvisor.cli.main import app
 
 FAST = ["--seeds", "1", "--epochs", "2", "--bootstrap", "100", "--no-noise"]
 

@@ -125,7 +125,7 @@ def test_measure_group_gaps_intervals_comparison_and_small_groups():
 # --- losses ----------------------------------------------------------------------------------------
 
 def test_group_reweighted_ce_known_value():
-    from lossadvisor.losses import build_loss
+    from lossadvisor.losses.registry import build_loss
 
     logits = torch.tensor([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     target = torch.tensor([0, 1 + 2 * 1, 0 + 2 * 1])                    # classes 0, 1, 0; groups 0, 1, 1
@@ -137,7 +137,7 @@ def test_group_reweighted_ce_known_value():
 
 
 def test_group_dro_follows_sagawa_algorithm_1():
-    from lossadvisor.losses import build_loss
+    from lossadvisor.losses.registry import build_loss
 
     loss = build_loss("group_dro", group_counts=[2.0, 1.0], step_size=0.5)
     logits = torch.tensor([[2.0, 0.0], [0.0, 0.0], [0.0, 3.0]], requires_grad=True)
@@ -157,7 +157,7 @@ def test_group_dro_follows_sagawa_algorithm_1():
 
 
 def test_group_dro_keeps_one_q_per_stacked_member_and_one_group_is_ce():
-    from lossadvisor.losses import build_loss
+    from lossadvisor.losses.registry import build_loss
 
     logits = torch.randn(2, 6, 3, generator=torch.Generator().manual_seed(0), requires_grad=True)
     target = torch.tensor([[0, 1, 2, 3, 4, 5], [3, 4, 5, 0, 1, 2]])
@@ -175,7 +175,7 @@ def test_group_dro_keeps_one_q_per_stacked_member_and_one_group_is_ce():
 
 @pytest.mark.parametrize("name", ["group_reweighted_ce", "group_dro"])
 def test_group_losses_pass_the_doctor(name):
-    from lossadvisor.doctor import doctor_target
+    from lossadvisor.doctor.examine import doctor_target
 
     report = doctor_target(name)                       # the card's inputs: class logits (one group)
     assert report.inputs == "class_logits"
@@ -185,7 +185,7 @@ def test_group_losses_pass_the_doctor(name):
 # --- rules, facts, check ---------------------------------------------------------------------------
 
 def test_profile_facts_read_the_groups_section():
-    from lossadvisor.conditions import profile_facts
+    from lossadvisor.advice.conditions import profile_facts
 
     section = profile_groups(_frame(), "y", "binary", ["g"], "1").to_dict()
     facts = profile_facts({"task": "binary", "groups": section})
@@ -196,8 +196,8 @@ def test_profile_facts_read_the_groups_section():
 
 
 def test_recommend_proposes_group_aware_losses_when_base_rates_differ():
-    from lossadvisor.engine import recommend
-    from lossadvisor.objectives import Objectives
+    from lossadvisor.advice.objectives import Objectives
+    from lossadvisor.advice.ranking import recommend
 
     section = profile_groups(_frame(), "y", "binary", ["g"], "1").to_dict()
     profile = {"task": "binary", "rows": 85, "columns": 3, "target": ["y"], "groups": section,
@@ -220,7 +220,8 @@ def _group_profile(rows: dict[str, tuple[int, float]]) -> dict:
     ({"a": (500, 0.2), "b": (10, 0.4)}, "failed", "'b' (10 rows now)"),
 ])
 def test_group_gap_check(current, status, message):
-    from lossadvisor.checks import Thresholds, run_checks
+    from lossadvisor.checks.gate import run_checks
+    from lossadvisor.checks.outcome import Thresholds
 
     baseline = _group_profile({"a": (500, 0.2), "b": (100, 0.4)})
     findings = {f.id: f for f in run_checks(_group_profile(current), Thresholds(max_group_gap=0.1), baseline)}
@@ -228,7 +229,8 @@ def test_group_gap_check(current, status, message):
 
 
 def test_group_gap_check_is_off_by_default_and_skips_without_groups():
-    from lossadvisor.checks import Thresholds, run_checks
+    from lossadvisor.checks.gate import run_checks
+    from lossadvisor.checks.outcome import Thresholds
 
     baseline = _group_profile({"a": (500, 0.2)})
     assert "CHK-GRP-001" not in {f.id for f in run_checks(baseline, Thresholds(), baseline)}

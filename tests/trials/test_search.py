@@ -28,7 +28,7 @@ def _data(n: int = 240, seed: int = 0) -> pd.DataFrame:
 def _options(**kw):
     from lossadvisor.trials.results import TrialOptions
     from lossadvisor.trials.search import SearchOptions
-    from lossadvisor.trials.train import TrainConfig
+    from lossadvisor.trials.train_types import TrainConfig
 
     trial = TrialOptions(seeds=1, device="cpu", bootstrap=100, train=TrainConfig(epochs=3, patience=None))
     return SearchOptions(**{"families": ("focal",), "n_trials": 3, "trial": trial, **kw})
@@ -98,7 +98,8 @@ def test_a_survivor_trains_exactly_like_a_plain_fit():
     from lossadvisor.trials.members import build_loss_module, build_members, to_tensors
     from lossadvisor.trials.prepare import DataFacts, prepare_data
     from lossadvisor.trials.search_fit import train_bracket
-    from lossadvisor.trials.train import TrainConfig, train_members
+    from lossadvisor.trials.train import train_members
+    from lossadvisor.trials.train_types import TrainConfig
 
     torch.set_num_threads(1)
     prepared = prepare_data(_data(), "y", DataFacts(task="binary"), 0)
