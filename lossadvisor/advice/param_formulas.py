@@ -123,12 +123,19 @@ def quantile_tau(under_cost: float, over_cost: float) -> float:
     return round(under_cost / (under_cost + over_cost), 6)
 
 
-def group_balanced_weights(counts: Mapping[str, float], cap: float = 10.0) -> list[float]:
+def group_balanced_weights(counts: Mapping[str, float], cap: float = 10.0, min_rows: int = 30) -> list[float]:
     """w_g = n / (G·n_g) for each sensitive group in name order, capped at ``cap``: every group weighs the
-    same in the mean (Sagawa et al. 2020's reweighting baseline; Idrissi et al. 2022; guide 6.2.13)."""
+    same in the mean (Sagawa et al. 2020's reweighting baseline; Idrissi et al. 2022; guide 6.2.13).
+
+    A group with fewer than ``min_rows`` rows (too few to measure) gets no more than the largest weight of
+    a measured group: a handful of rows weighted ×10 would be fitted to their noise.
+    """
     values = [float(v) for _, v in sorted(counts.items())]
     n, g = sum(values), len(values)
-    return [round(min(n / (g * max(v, 1.0)), cap), 6) for v in values]
+    weights = [min(n / (g * max(v, 1.0)), cap) for v in values]
+    measured = [w for w, v in zip(weights, values) if v >= min_rows]
+    ceiling = max(measured) if measured else cap
+    return [round(w if v >= min_rows else min(w, ceiling), 6) for w, v in zip(weights, values)]
 
 
 # ---------------------------------------------------------------- registry
@@ -237,7 +244,8 @@ DERIVATIONS: dict[str, Derivation] = {
                    lambda f: tversky_from_fbeta(f["objective.beta"])["alpha"]),
         Derivation("fbeta_tversky_beta", "β_FN = β²/(1+β²) from --objective fbeta:B", ("objective.beta",), (),
                    lambda f: tversky_from_fbeta(f["objective.beta"])["beta"]),
-        Derivation("group_balanced_weights", "w_g = n/(G·n_g) per sensitive group (sorted by name), capped at cap",
+        Derivation("group_balanced_weights", "w_g = n/(G·n_g) per sensitive group (sorted by name), capped at cap; "
+                   "a group under 30 rows at most the largest measured group's weight",
                    ("groups.counts",), ("cap",), lambda f, **o: group_balanced_weights(f["groups.counts"], **o)),
         Derivation("group_counts", "n_g, rows per sensitive group (sorted by name)", ("groups.counts",), (),
                    lambda f: [float(max(v, 1)) for _, v in sorted(f["groups.counts"].items())]),

@@ -27,6 +27,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials.stats import CHUNK, Comparison, paired_bootstrap
 
 MIN_GROUP_ROWS = 30
@@ -103,11 +104,25 @@ def regression_gaps(weights: np.ndarray, error: np.ndarray, member: np.ndarray) 
     return mae, {"mae_gap": np.nanmax(mae, -1) - np.nanmin(mae, -1), "worst_group_mae": np.nanmax(mae, -1)}
 
 
-def fairlearn_gaps(y: np.ndarray, pred: np.ndarray, groups: np.ndarray) -> dict[str, float]:
-    """The point values by fairlearn itself (binary or multiclass labels)."""
+def _fairlearn():
+    try:
+        import fairlearn.metrics as metrics
+    except ImportError:
+        raise LossAdvisorError("--sensitive on trial needs fairlearn, which is not installed: "
+                               "pip install 'lossadvisor[fair]'") from None
+    return metrics
+
+
+def fairlearn_gaps(y: np.ndarray, pred: np.ndarray, groups: np.ndarray, regression: bool = False) -> dict[str, float]:
+    """The point values by fairlearn itself: labels (binary or multiclass), or predictions (regression)."""
+    _fairlearn()
     from fairlearn.metrics import (MetricFrame, demographic_parity_difference, equalized_odds_difference,
                                    zero_one_loss_difference)
-    from sklearn.metrics import accuracy_score
+    from sklearn.metrics import accuracy_score, mean_absolute_error
+
+    if regression:
+        frame = MetricFrame(metrics=mean_absolute_error, y_true=y, y_pred=pred, sensitive_features=groups)
+        return {"mae_gap": float(frame.difference()), "worst_group_mae": float(frame.group_max())}
 
     out = {"error_rate_gap": float(zero_one_loss_difference(y, pred, sensitive_features=groups)),
            "worst_group_accuracy": float(MetricFrame(metrics=accuracy_score, y_true=y, y_pred=pred,
@@ -121,6 +136,7 @@ def fairlearn_gaps(y: np.ndarray, pred: np.ndarray, groups: np.ndarray) -> dict[
 def measure_group_gaps(groups: np.ndarray, columns: Sequence[str], y: np.ndarray, outputs: Sequence[Sequence[np.ndarray | None]],
                        labels: Sequence[str], task: str, base_index: int, n_boot: int, seed: int) -> GroupReport:
     """``outputs[c][s]``: candidate c, seed s → test-row labels (classification) or predictions (regression)."""
+    _fairlearn()
     names, counts = np.unique(groups, return_counts=True)
     order = np.argsort(-counts, kind="stable")
     names, counts = names[order], counts[order]
@@ -129,7 +145,12 @@ def measure_group_gaps(groups: np.ndarray, columns: Sequence[str], y: np.ndarray
     regression = task not in ("binary", "multiclass")
     binary = task == "binary"
     gap_names = GAPS_REGRESSION if regression else (GAPS_BINARY if binary else GAPS_MULTICLASS)
+    if len(kept) < 2:  # no gap to measure: every group is still listed, with its size
+        empty = tuple(CandidateGroups(label, tuple(GroupStat(str(g), int(n), str(g) in kept, {}) for g, n in zip(names, counts)),
+                                      {}, {}) for label in labels)
+        return GroupReport(tuple(columns), gap_names, empty, small)
     member = _indicators(groups, kept)
+    in_kept = member.sum(axis=1) > 0
     rng = np.random.default_rng(seed + 7)
     boots = [rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=min(CHUNK, n_boot - s)).astype(np.float64)
              for s in range(0, n_boot, CHUNK)]
@@ -149,7 +170,8 @@ def measure_group_gaps(groups: np.ndarray, columns: Sequence[str], y: np.ndarray
                 rates = group_rates(one, y, out, member)
                 point = gaps_from_rates(rates, binary)
                 rep = [gaps_from_rates(group_rates(w, y, out, member), binary) for w in boots]
-            points.append([float(point[g][0]) for g in gap_names])
+            exact = fairlearn_gaps(y[in_kept], out[in_kept], groups[in_kept], regression) if len(kept) > 1 else {}
+            points.append([exact.get(g, float(point[g][0])) for g in gap_names])
             reps.append(np.stack([np.concatenate([r[g] for r in rep]) for g in gap_names], axis=1))
             values.append({k: v[0] for k, v in rates.items()})
         per_candidate.append((np.asarray(points), np.stack(reps, axis=1) if reps else None, values))

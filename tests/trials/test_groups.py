@@ -203,7 +203,7 @@ def test_recommend_proposes_group_aware_losses_when_base_rates_differ():
     profile = {"task": "binary", "rows": 85, "columns": 3, "target": ["y"], "groups": section,
                "classes": {"counts": {"0": 54, "1": 31}, "n_classes": 2, "imbalance_ratio": 1.74}}
     losses = {c.loss: c for c in recommend(profile, Objectives.parse(None)).candidates}
-    assert losses["group_reweighted_ce"].params["group_weight"] == pytest.approx([85 / 120, 85 / 120, 85 / 15], rel=1e-5)
+    assert losses["group_reweighted_ce"].params["group_weight"] == pytest.approx([85 / 120] * 3, rel=1e-5)
     assert losses["group_dro"].params["group_counts"] == [40.0, 40.0, 5.0]
 
 
@@ -237,3 +237,21 @@ def test_group_gap_check_is_off_by_default_and_skips_without_groups():
     skipped = {f.id: f for f in run_checks({"task": "binary"}, Thresholds(max_group_gap=0.1), baseline)}["CHK-GRP-001"]
     assert skipped.status == "skipped" and "--sensitive" in skipped.message
     assert compare_groups(None, None) is None
+
+
+def test_trial_gaps_need_fairlearn(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "fairlearn", None)
+    monkeypatch.setitem(sys.modules, "fairlearn.metrics", None)
+    with pytest.raises(LossAdvisorError, match=r"pip install 'lossadvisor\[fair\]'"):
+        measure_group_gaps(G, ["g"], Y, [[PRED]], ["base"], "binary", 0, 100, 0)
+
+
+def test_regression_gaps_use_fairlearn_points():
+    g = np.array(["a"] * 40 + ["b"] * 40)
+    y = np.zeros(80)
+    pred = np.r_[np.full(40, 1.0), np.full(40, 3.0)]
+    report = measure_group_gaps(g, ["g"], y, [[pred]], ["base"], "regression", 0, 100, 0)
+    gaps = report.candidates[0].gaps
+    assert gaps["mae_gap"].difference == pytest.approx(2.0) and gaps["worst_group_mae"].difference == pytest.approx(3.0)
