@@ -63,9 +63,9 @@ def search(
             import matplotlib  # noqa: F401
         except ImportError:
             raise ConfigError("--plot needs matplotlib, which is not installed: pip install 'lossadvisor[plot]'") from None
-    from lossadvisor.trials.search import _optuna
+    from lossadvisor.trials.search import require_optuna
 
-    _optuna()  # fail before profiling when the extra is missing
+    require_optuna()  # fail before profiling when the extra is missing
     if family:
         from lossadvisor.trials.search_space import FAMILY_LOSS
 

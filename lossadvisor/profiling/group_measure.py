@@ -17,12 +17,11 @@ def measure_groups(dataset, facts: dict, sensitive: str, options) -> GroupProfil
     frame, target = dataset.frame, dataset.target[0]
     kinds = (facts.get("overview") or {}).get("column_kinds") or {}
     positive = (facts.get("classes") or {}).get("positive")
-    noise = None
-    if options.noise and facts["task"] in ("binary", "multiclass"):
-        features = dataset.features
+    features = dataset.features
 
-        def noise(rows):
-            return _estimate_noise(features[rows].reset_index(drop=True), frame[target][rows].reset_index(drop=True),
-                                   kinds, options)
+    def noise(rows):
+        return _estimate_noise(features[rows].reset_index(drop=True), frame[target][rows].reset_index(drop=True),
+                               kinds, options)
 
-    return profile_groups(frame, target, facts["task"], columns, positive, noise)
+    measure_noise = options.noise and facts["task"] in ("binary", "multiclass")
+    return profile_groups(frame, target, facts["task"], columns, positive, noise if measure_noise else None)

@@ -1,7 +1,8 @@
 """``lossadvisor search``: explore loss families' parameters with Optuna, train each batch of
 proposals as members of one batched model, and prove the winner on rows the search never scored.
 
-    report = run_search(frame, "y", facts, SearchOptions(families=("focal",), n_trials=18), baseline, defaults)
+    outcome, prepared = run_search(frame, "y", facts, SearchOptions(families=("focal",), n_trials=18))
+    report = compare_on_test(prepared, outcome, baseline, default, "card default", options.trial)  # search_final
 
 Guide 6.3.11 (automated loss search: a search space of loss functions, judged on held-out data) and
 6.2.11. The sampler is Optuna's TPE (Bergstra et al. 2011), seeded, asked for a whole bracket at
@@ -22,7 +23,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -83,7 +84,7 @@ class SearchOutcome:
     resumed_trials: int
 
 
-def _optuna():
+def require_optuna():
     try:
         import optuna
     except ImportError:
@@ -132,7 +133,7 @@ def run_search(frame: pd.DataFrame, target: str, facts: DataFacts, options: Sear
     from lossadvisor.trials.members import build_loss_module, build_members, fill_data_params, resolve_device, to_tensors
     from lossadvisor.trials.search_fit import rung_epochs, train_bracket
 
-    optuna = _optuna()
+    optuna = require_optuna()
     if options.n_trials is None and options.budget_s is None:
         raise LossAdvisorError("give --trials N or --budget SECONDS (or both)")
     topt = options.trial

@@ -183,10 +183,10 @@ def test_search_needs_a_stopping_rule_and_optuna(monkeypatch):
     import sys
 
     from lossadvisor.trials.prepare import DataFacts
-    from lossadvisor.trials.search import _optuna, run_search
+    from lossadvisor.trials.search import require_optuna, run_search
 
     with pytest.raises(LossAdvisorError, match="--trials N or --budget"):
         run_search(_data(), "y", DataFacts(task="binary"), _options(n_trials=None))
     monkeypatch.setitem(sys.modules, "optuna", None)
     with pytest.raises(LossAdvisorError, match=r"pip install 'lossadvisor\[search\]'"):
-        _optuna()
+        require_optuna()
