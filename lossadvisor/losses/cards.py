@@ -151,8 +151,8 @@ class LossCard:
         raise KeyError(name)
 
     def to_dict(self) -> dict:
-        """A JSON-ready view of the card."""
-        return {
+        """A JSON-ready view of the card (``search`` only on the cards `lossadvisor search` explores)."""
+        data = {
             "name": self.name, "tasks": list(self.tasks), "formula": self.formula,
             "purpose": self.purpose, "pitfalls": self.pitfalls, "source": self.source,
             "torch_equivalent": self.torch_equivalent, "inputs": self.inputs,
@@ -162,6 +162,10 @@ class LossCard:
                 for p in self.params
             ],
         }
+        if self.search:
+            data["search"] = [{"name": s.name, "low": s.low, "high": s.high, "log": s.log, "doc": s.doc}
+                              for s in self.search]
+        return data
 
 
 # --- shared parameters -------------------------------------------------------------

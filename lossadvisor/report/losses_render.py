@@ -57,6 +57,9 @@ def render_card_text(card: LossCard, color: bool = False) -> str:
     console.print(f"  source:   {card.source}", markup=False)
     if card.torch_equivalent:
         console.print(f"  torch:    {card.torch_equivalent}", markup=False)
+    if card.search:
+        ranges = "; ".join(f"{s.name} in [{s.low:g}, {s.high:g}]{' (log)' if s.log else ''}" for s in card.search)
+        console.print(f"  search:   {ranges} (lossadvisor search)", markup=False)
     if card.params:
         table = Table("parameter", "default", "allowed", "meaning")
         for p in card.params:

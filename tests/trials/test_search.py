@@ -190,3 +190,18 @@ def test_search_needs_a_stopping_rule_and_optuna(monkeypatch):
     monkeypatch.setitem(sys.modules, "optuna", None)
     with pytest.raises(LossAdvisorError, match=r"pip install 'lossadvisor\[search\]'"):
         require_optuna()
+
+
+def test_explain_shows_the_search_ranges():
+    import json
+
+    from typer.testing import CliRunner
+
+    from lossadvisor.cli.main import app
+
+    text = CliRunner().invoke(app, ["explain", "focal"]).stdout
+    assert "search:   gamma in [0, 5] (lossadvisor search)" in text
+    card = json.loads(CliRunner().invoke(app, ["explain", "weighted_cross_entropy", "--format", "json"]).stdout)
+    assert card["search"][0]["name"] == "power" and (card["search"][0]["low"], card["search"][0]["high"]) == (0.0, 1.0)
+    plain = json.loads(CliRunner().invoke(app, ["explain", "mse", "--format", "json"]).stdout)
+    assert "search" not in plain
