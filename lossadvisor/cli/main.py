@@ -72,6 +72,7 @@ def _register_commands() -> None:
     from lossadvisor.cli.losses_cmd import explain_command, losses_command
     from lossadvisor.cli.profile_cmd import profile
     from lossadvisor.cli.recommend_cmd import recommend_command
+    from lossadvisor.cli.report_cmd import report
     from lossadvisor.cli.rules_cmd import rules_app
     from lossadvisor.cli.search_cmd import search
     from lossadvisor.cli.trial_cmd import trial
@@ -81,6 +82,7 @@ def _register_commands() -> None:
     app.command("trial")(trial)
     app.command("search")(search)
     app.command("check")(check)
+    app.command("report")(report)
     app.command("losses")(losses_command)
     app.command("explain")(explain_command)
     app.command("doctor")(doctor_command)
