@@ -26,3 +26,9 @@ def binary_csv(tmp_path: Path) -> Path:
     path = tmp_path / "binary.csv"
     frame.to_csv(path, index=False)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _pipe_width(monkeypatch):
+    """Text output in tests is at the pipe width (100 columns), whatever $COLUMNS the shell exported."""
+    monkeypatch.delenv("COLUMNS", raising=False)

@@ -96,5 +96,7 @@ def check(
         current = source.profile(noise=_needs_noise(thresholds, previous))
     result = check_profile(current, thresholds, previous, str(baseline) if baseline else None,
                            str(origin) if origin else None)
-    write_output(render_check(result, resolve_format(fmt, os.environ)), output)
+    from lossadvisor.report.fit import output_width
+
+    write_output(render_check(result, resolve_format(fmt, os.environ), width=output_width(output is None)), output)
     raise typer.Exit(result.exit_code)

@@ -10,6 +10,7 @@ import typer
 
 from lossadvisor.cli.losses_cmd import Format, FormatOpt
 from lossadvisor.cli.options import SeedOpt, ThreadsOpt, guarded, write_output
+from lossadvisor.report.fit import output_width
 from lossadvisor.errors import LossAdvisorError
 
 
@@ -44,7 +45,7 @@ def doctor_command(
 
     torch.set_num_threads(threads)
     report = doctor_target(target, task, _parse_params(params), seed)
-    text = render_doctor_json(report) if fmt is Format.json else render_doctor_text(report, sys.stdout.isatty())
+    text = render_doctor_json(report) if fmt is Format.json else render_doctor_text(report, sys.stdout.isatty(), output_width())
     write_output(text, None)
     if not report.passed:
         raise typer.Exit(1)

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from lossadvisor.cli.options import guarded, write_output
+from lossadvisor.report.fit import output_width
 
 
 class Format(str, Enum):
@@ -29,7 +30,8 @@ def losses_command(fmt: FormatOpt = Format.text) -> None:
     from lossadvisor.report.losses_render import render_losses_json, render_losses_text
 
     cards = LOSS_CARDS.values()
-    text = render_losses_json(cards) if fmt is Format.json else render_losses_text(cards, sys.stdout.isatty())
+    text = (render_losses_json(cards) if fmt is Format.json
+            else render_losses_text(cards, sys.stdout.isatty(), output_width()))
     write_output(text, None)
 
 
@@ -41,4 +43,5 @@ def explain_command(loss: Annotated[str, typer.Argument(help="Loss name, e.g. fo
     from lossadvisor.report.losses_render import render_card_json, render_card_text
 
     card = get_card(loss.strip().lower().replace("-", "_"))  # `explain Focal-Tversky` finds focal_tversky
-    write_output(render_card_json(card) if fmt is Format.json else render_card_text(card, sys.stdout.isatty()), None)
+    write_output(render_card_json(card) if fmt is Format.json
+                 else render_card_text(card, sys.stdout.isatty(), output_width()), None)

@@ -22,11 +22,12 @@ def profile(
 
     result = source.profile()
     if fmt is ReportFormat.text:
-        import shutil
         import sys
 
+        from lossadvisor.report.fit import output_width
+
         terminal = output is None and sys.stdout.isatty()
-        text = render_text(result, width=shutil.get_terminal_size().columns if terminal else None, color=terminal)
+        text = render_text(result, width=output_width(output is None), color=terminal)
     else:
         text = {"json": render_json, "markdown": render_markdown}[fmt.value](result)
     write_output(text, output)

@@ -95,8 +95,12 @@ def recommend_command(
         _write(emit[1], render.render_python(result))
         chosen = (result.candidates or [result.baseline])[0]
         typer.echo(f"wrote a snippet that builds '{chosen.loss}' to {emit[1]}", err=True)
-    renderer = {"json": render.render_json, "markdown": render.render_markdown, "text": render.render_text}[fmt.value]
-    write_output(renderer(result, top=top), output)
+    if fmt is ReportFormat.text:
+        from lossadvisor.report.fit import output_width
+
+        write_output(render.render_text(result, top=top, width=output_width(output is None)), output)
+        return
+    write_output({"json": render.render_json, "markdown": render.render_markdown}[fmt.value](result, top=top), output)
 
 
 STRUCTURES = ("tabular", "timeseries", "grouped", "sequence", "segmentation", "image", "graph", "embedding")

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from lossadvisor.cli.options import guarded, write_output
+from lossadvisor.report.fit import output_width, wrap_text
 
 rules_app = typer.Typer(help="Browse, show and validate the rule base.", no_args_is_help=True)
 
@@ -21,7 +22,7 @@ def list_rules(rules: RulesOpt = None) -> None:
     from lossadvisor.advice.ruleset import load_rules
     from lossadvisor.report.rules_render import render_rule_list
 
-    write_output(render_rule_list(load_rules(rules)), None)
+    write_output(render_rule_list(load_rules(rules), output_width()), None)
 
 
 @rules_app.command("show")
@@ -31,7 +32,7 @@ def show_rule(rule_id: Annotated[str, typer.Argument(help="Rule ID, e.g. IMB-001
     from lossadvisor.advice.ruleset import load_rules
     from lossadvisor.report.rules_render import render_rule
 
-    write_output(render_rule(load_rules(rules).get(rule_id), heading="#"), None)
+    write_output(wrap_text(render_rule(load_rules(rules).get(rule_id), heading="#"), output_width()), None)
 
 
 @rules_app.command("validate")
@@ -50,7 +51,7 @@ def list_facts() -> None:
     """The named facts a rule's `when:` may read."""
     from lossadvisor.report.rules_render import render_facts
 
-    write_output(render_facts(), None)
+    write_output(render_facts(width=output_width()), None)
 
 
 @rules_app.command("docs")

@@ -130,8 +130,12 @@ def trial(
 
     if plot is not None:
         render.render_plot(report, plot)
-    renderer = {"json": render.render_json, "markdown": render.render_markdown, "text": render.render_text}[fmt.value]
-    write_output(renderer(report), output)
+    if fmt is ReportFormat.text:
+        from lossadvisor.report.fit import output_width
+
+        write_output(render.render_text(report, width=output_width(output is None)), output)
+        return
+    write_output({"json": render.render_json, "markdown": render.render_markdown}[fmt.value](report), output)
 
 
 def _check_matplotlib() -> None:

@@ -30,8 +30,8 @@ def resolve_format(name: str, environ: Mapping[str, str]) -> str:
     return name
 
 
-def render_check(result: CheckResult, fmt: str) -> str:
-    """The report in one of :data:`FORMATS`."""
+def render_check(result: CheckResult, fmt: str, width: int = 100) -> str:
+    """The report in one of :data:`FORMATS`; `width` is the text format's console width."""
     renderers: dict[str, Callable[[CheckResult], str]] = {
         "text": render_text,
         "json": render_json,
@@ -39,7 +39,7 @@ def render_check(result: CheckResult, fmt: str) -> str:
         "github": render_github,
         "markdown": render_markdown,
     }
-    return renderers[fmt](result)
+    return render_text(result, width) if fmt == "text" else renderers[fmt](result)
 
 
 def verdict(result: CheckResult) -> str:
@@ -58,12 +58,12 @@ def summary_line(result: CheckResult) -> str:
     return f"{verdict(result)}: {', '.join(parts)}" + (" (--strict: warnings fail)" if result.strict else "")
 
 
-def render_text(result: CheckResult) -> str:
+def render_text(result: CheckResult, width: int = 100) -> str:
     from rich.console import Console
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=110, color_system=None, highlight=False, soft_wrap=False,
+    console = Console(file=buffer, width=width, color_system=None, highlight=False, soft_wrap=False,
                       markup=False, emoji=False)  # data text ("[a]", ":smile:") must print as is
     title = f"lossadvisor check: {result.source}" + (f" (baseline {result.baseline})" if result.baseline else "")
     table = Table(title=title, show_lines=False, expand=False)

@@ -12,7 +12,7 @@ def render_doctor_json(report: DoctorReport) -> str:
     return json.dumps(report.to_dict(), indent=2)
 
 
-def render_doctor_text(report: DoctorReport, color: bool = False) -> str:
+def render_doctor_text(report: DoctorReport, color: bool = False, width: int = 100) -> str:
     """One row per check (pass, FAIL, warn or info) and the overall verdict."""
     from rich.console import Console
     from rich.table import Table
@@ -28,7 +28,7 @@ def render_doctor_text(report: DoctorReport, color: bool = False) -> str:
             verdict = "[dim]info[/dim]"
         table.add_row(c.name, verdict, c.detail)
     buffer = io.StringIO()
-    console = Console(file=buffer, soft_wrap=False, width=140, force_terminal=color, no_color=not color)
+    console = Console(file=buffer, soft_wrap=False, width=width, force_terminal=color, no_color=not color)
     console.print(table)
     console.print("[bold green]all checks passed[/bold green]" if report.passed else
                   "[bold red]the doctor found problems[/bold red]")

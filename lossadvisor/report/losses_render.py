@@ -9,13 +9,13 @@ from typing import Iterable
 from lossadvisor.losses.cards import LossCard
 from lossadvisor.vocabulary import LOSSES_SCHEMA_VERSION
 
-WIDTH = 140
+WIDTH = 100  # the width for files and pipes (report.fit.PIPE_WIDTH); the CLI passes the console's
 
 
-def _console(buffer: io.StringIO, color: bool):
+def _console(buffer: io.StringIO, color: bool, width: int):
     from rich.console import Console
 
-    return Console(file=buffer, soft_wrap=False, width=WIDTH, force_terminal=color, no_color=not color)
+    return Console(file=buffer, soft_wrap=False, width=width, force_terminal=color, no_color=not color)
 
 
 def render_losses_json(cards: Iterable[LossCard]) -> str:
@@ -23,7 +23,7 @@ def render_losses_json(cards: Iterable[LossCard]) -> str:
     return json.dumps({"schema_version": LOSSES_SCHEMA_VERSION, "losses": rows}, indent=2)
 
 
-def render_losses_text(cards: Iterable[LossCard], color: bool = False) -> str:
+def render_losses_text(cards: Iterable[LossCard], color: bool = False, width: int = WIDTH) -> str:
     """One row per loss: name, tasks (``any`` for a loss of every task) and the first sentence of its purpose."""
     from rich.table import Table
 
@@ -35,7 +35,7 @@ def render_losses_text(cards: Iterable[LossCard], color: bool = False) -> str:
         tasks = "any" if len(card.tasks) > 6 else ", ".join(card.tasks)
         table.add_row(card.name, tasks, card.purpose.split(". ")[0].rstrip("."))
     buffer = io.StringIO()
-    _console(buffer, color).print(table)
+    _console(buffer, color, width).print(table)
     return buffer.getvalue()
 
 
@@ -43,12 +43,12 @@ def render_card_json(card: LossCard) -> str:
     return json.dumps({"schema_version": LOSSES_SCHEMA_VERSION, **card.to_dict()}, indent=2)
 
 
-def render_card_text(card: LossCard, color: bool = False) -> str:
+def render_card_text(card: LossCard, color: bool = False, width: int = WIDTH) -> str:
     """The card: formula, purpose, pitfalls, inputs, source, torch equivalent, and a table of parameters."""
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = _console(buffer, color)
+    console = _console(buffer, color, width)
     console.print(f"[bold]{card.name}[/bold]  ({', '.join(card.tasks)})")
     console.print(f"  formula:  {card.formula}", markup=False)
     console.print(f"  purpose:  {card.purpose}", markup=False)

@@ -47,12 +47,14 @@ def _header(rec: Recommendation) -> str:
     return text
 
 
-def render_text(rec: Recommendation, top: int = 3, width: int = 110) -> str:
+def render_text(rec: Recommendation, top: int = 3, width: int = 100) -> str:
     """Rich text: a ranked table, then each candidate's reasons."""
     import io
 
     from rich.console import Console
+    from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=False, color_system=None, highlight=False,
@@ -68,8 +70,8 @@ def render_text(rec: Recommendation, top: int = 3, width: int = 110) -> str:
     console.print(table)
     for rank, cand in enumerate(rec.top(top), 1):
         console.print(f"\n{rank}. {cand.loss}  [{cand.confidence} confidence]")
-        for line in _details(cand):
-            console.print(f"   {line}", soft_wrap=False)
+        for line in _details(cand):  # wrapped by the console, continuation lines indented like the first
+            console.print(Padding(Text(line), (0, 0, 0, 3)))
     if rec.notes:
         console.print("\nNotes:")
         for note in rec.notes:

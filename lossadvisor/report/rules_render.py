@@ -10,18 +10,32 @@ from lossadvisor.advice.param_formulas import DERIVATIONS
 from lossadvisor.advice.ruleset import Rule, RuleSet
 
 
-def render_rule_list(rules: Iterable[Rule]) -> str:
-    """One line per rule: ID, the loss it recommends (or its action), and its summary."""
-    lines = []
-    for rule in rules:
-        what = rule.loss if rule.action == "recommend" else rule.action
-        lines.append(f"{rule.id:<8} {what:<22} {rule.summary}")
-    return "\n".join(lines)
+def render_rule_list(rules: Iterable[Rule], width: int = 100) -> str:
+    """One row per rule: ID, the loss it recommends (or its action), and its summary (wrapped to `width`)."""
+    return _grid([(rule.id, rule.loss if rule.action == "recommend" else rule.action, rule.summary)
+                  for rule in rules], width)
 
 
-def render_facts(facts: Mapping[str, tuple[str, str]] = FACTS) -> str:
-    """The named facts a rule's `when:` may read: name, kind and meaning."""
-    return "\n".join(f"{name:<32} {kind:<8} {meaning}" for name, (kind, meaning) in facts.items())
+def render_facts(facts: Mapping[str, tuple[str, str]] = FACTS, width: int = 100) -> str:
+    """The named facts a rule's `when:` may read: name, kind and meaning (wrapped to `width`)."""
+    return _grid([(name, kind, meaning) for name, (kind, meaning) in facts.items()], width)
+
+
+def _grid(rows: list[tuple[str, str, str]], width: int) -> str:
+    """Aligned columns that fit `width`: the last column (prose) wraps under itself."""
+    from rich.table import Table
+
+    from lossadvisor.report.fit import plain_console
+
+    console = plain_console(width)
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_column(overflow="fold")
+    for row in rows:
+        grid.add_row(*row)
+    console.print(grid)
+    return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines())
 
 
 def render_rule(rule: Rule, heading: str = "#") -> str:

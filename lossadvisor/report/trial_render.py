@@ -103,26 +103,36 @@ def _sweep_line(report: TrialReport) -> str | None:
             f"for {sw['param']} ∈ {{{stable}}} (guide 6.3.6)")
 
 
-def render_text(report: TrialReport, width: int = 160) -> str:
-    """A rich table (no colour codes: the text goes to a file or a pipe as often as to a terminal)."""
-    from rich.console import Console
+def render_text(report: TrialReport, width: int = 100) -> str:
+    """Rich tables that fit `width`: the deciding metric, the difference and the verdict first; the other
+    metrics beside them while they fit, else in a table under it. No colour codes (files and pipes)."""
     from rich.table import Table
 
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, no_color=True, highlight=False, emoji=False, markup=False)
+    from lossadvisor.report.fit import plain_console, split_columns
+
+    console = plain_console(width)
     console.print(_headline(report))
-    table = Table(show_lines=False)
-    table.add_column("candidate", overflow="fold")
-    for name in report.metrics:
-        arrow = "↑" if report.higher_is_better[name] else "↓"
-        table.add_column(f"{name} {arrow}", justify="right")
-    table.add_column(f"Δ {report.metric} vs baseline [95% CI]", justify="right")
-    table.add_column("verdict")
-    for c in report.candidates:
-        delta, verdict = _vs(c)
-        label = c.spec.label + (" ★" if c.spec.label == report.best_label else "")
-        table.add_row(label, *[_mean_sd(c, n) for n in report.metrics], delta, verdict)
-    console.print(table)
+    labels = [c.spec.label + (" ★" if c.spec.label == report.best_label else "") for c in report.candidates]
+
+    def table(metrics, with_verdict: bool) -> Table:
+        grid = Table(show_lines=False)
+        grid.add_column("candidate", overflow="fold", min_width=min(16, max(map(len, labels))))
+        for name in metrics:
+            grid.add_column(f"{name} {'↑' if report.higher_is_better[name] else '↓'}", justify="right", no_wrap=True)
+        if with_verdict:
+            grid.add_column(f"Δ {report.metric} vs baseline [95% CI]", justify="right")
+            grid.add_column("verdict")
+        for label, c in zip(labels, report.candidates):
+            cells = [label, *[_mean_sd(c, n) for n in metrics]]
+            grid.add_row(*cells, *(_vs(c) if with_verdict else ()))
+        return grid
+
+    others = [name for name in report.metrics if name != report.metric]
+    groups = split_columns(console, lambda cols: table([report.metric, *cols], True),
+                           lambda cols: table(cols, False), others)
+    console.print(table([report.metric, *groups[0]], True))
+    for group in groups[1:]:
+        console.print(table(group, False))
     sweep = _sweep_line(report)
     if sweep:
         console.print(sweep)
@@ -133,7 +143,7 @@ def render_text(report: TrialReport, width: int = 160) -> str:
         console.print(line)
     for note in report.notes:
         console.print(f"note: {note}")
-    return buffer.getvalue()
+    return console.file.getvalue()
 
 
 def render_markdown(report: TrialReport) -> str:

@@ -42,7 +42,7 @@ def invoke(runner, *args):
 
 
 def test_exit_0_when_every_check_passes(runner, table):
-    result = invoke(runner, table, "--max-imbalance", 19)
+    result = runner.invoke(app, ["check", str(table), "--no-noise", "--max-imbalance", "19"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "imbalance ratio 19.0 is within the maximum 19" in result.stdout
     assert "passed:" in result.stdout

@@ -156,7 +156,7 @@ def test_clean_separable_control_claims_no_winner(tmp_path):
     # With every mean tied, the best is the first one listed: the baseline, not a challenger.
     assert report["best"] == "cross_entropy"
     text = CliRunner().invoke(app, ["trial", str(path), "--target", "y", "--losses", "focal,gce", "--epochs", "5",
-                                    "--device", "cpu"])
+                                    "--device", "cpu"], env={"COLUMNS": "200"})  # one line per row
     assert text.exit_code == 0 and "no significant difference" in text.stdout
     assert " better" not in text.stdout and " worse" not in text.stdout
 
