@@ -212,7 +212,11 @@ def learning_curves(trial: dict) -> Chart | None:
     nrows = math.ceil(len(cands) / ncols)
     plt = _pyplot()
     plt.rcParams.update({"font.size": 8, "axes.spines.top": False, "axes.spines.right": False})
-    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH_IN, 2.1 * nrows + 0.4), squeeze=False, layout="constrained")
+    height = 2.1 * nrows + 0.5
+    # Fixed margins, not a layout engine: a layout engine draws every panel twice, and this chart has many.
+    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH_IN, height), squeeze=False)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.55 / height, top=1 - 0.55 / height, wspace=0.32,
+                        hspace=0.75 / (2.1 - 0.4))
     for ax, cand in zip(axes.flat, cands):
         for curve in cand["curves"]:
             for key, style in (("train_loss", "-"), ("val_loss", "--")):
@@ -227,7 +231,7 @@ def learning_curves(trial: dict) -> Chart | None:
     axes.flat[0].set_ylabel("loss")
     fig.legend(handles=[plt.Line2D([], [], color="#0969da", label="train loss"),
                         plt.Line2D([], [], color="#bf8700", linestyle="--", label="validation loss")],
-               loc="outside upper center", ncol=2, frameon=False, fontsize=8)
+               loc="upper center", ncol=2, frameon=False, fontsize=8)
     alt = (f"Learning curves for {len(cands)} candidates ({', '.join(c['label'] for c in cands)}): training and "
            f"validation loss per epoch, one line per seed.")
     caption = ("Learning curves: training loss (solid) and validation loss (dashed) per epoch, one line per seed. "

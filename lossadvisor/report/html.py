@@ -17,11 +17,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 def _environment(autoescape: bool):
     import jinja2
 
+    # A key missing from an older or newer saved file renders as an empty value, not an error.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=autoescape,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
-    env.filters["pct"] = lambda v, digits=1: "–" if v is None else f"{v:.{digits}%}"
-    env.filters["num"] = lambda v: "–" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))
+    env.filters["pct"] = lambda v, digits=1: f"{v:.{digits}%}" if isinstance(v, (int, float)) else "–"
+    env.filters["num"] = lambda v: "–" if v is None or isinstance(v, jinja2.Undefined) else (
+        f"{v:.4g}" if isinstance(v, float) else str(v))
+    env.filters["fixed"] = lambda v, digits=2: f"{v:.{digits}f}" if isinstance(v, (int, float)) else "–"
     env.filters["cell"] = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
     return env
 

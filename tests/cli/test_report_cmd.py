@@ -234,3 +234,16 @@ def test_html_without_matplotlib_says_how_to_install(saved, monkeypatch):
     line = _error(_run("report", "--profile", saved["profile"], "-o", "unused.html"))
     assert line == "error: the HTML report needs matplotlib, which is not installed: pip install 'lossadvisor[report]'"
     assert _run("report", "--profile", saved["profile"], "--format", "markdown").exit_code == 0
+
+
+def test_segmentation_examples_plug_into_the_trial_section():
+    """A segmentation trial adds `examples` to its JSON; the page shows each with alt text per overlay."""
+    from lossadvisor.report.html import render_html
+
+    pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="
+    trial = _trial("better", 0.1, 0.02, 0.2)
+    trial["examples"] = [{"caption": "case_003", "image": pixel,
+                          "overlays": {"ground truth": pixel, "focal": pixel}}]
+    page = render_html(None, REC, trial)
+    assert "Example predictions" in page and page.count(pixel) == 3
+    assert 'alt="ground truth overlaid on image case_003"' in page and 'alt="focal overlaid on image case_003"' in page
