@@ -10,7 +10,7 @@ It also compares three ways to embed the same charts (total page bytes): inline 
 text (what the report uses), inline SVG with text drawn as paths (matplotlib's default), and base64 PNG
 at 100 dpi.
 
-    python benchmarks/report_speed.py [--epochs 10] [--seeds 3] [--repeat 3]
+    python benchmarks/report_speed.py [--epochs 10] [--seeds 3] [--repeat 3] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -124,11 +124,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="keep the saved JSON and the pages in this folder")
     options = parser.parse_args()
     print(f"{'input':<22} {'page KB':>8} {'render wall/cpu s':>18} {'baseline wall/cpu s':>20} {'cpu ratio':>9}   "
           f"{'svg-text KB':>11} {'svg-path KB':>11} {'png KB':>8}")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = options.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         worst_size = worst_time = worst_cpu = 0.0
         for name, data, trials in INPUTS:
             args = _save(folder, name, data, trials, options.seeds, options.epochs)
