@@ -86,7 +86,7 @@ def _compute(source: DataSource, objective, top, no_trial, seeds, epochs, budget
     from lossadvisor.advice.ranking import recommend as rank
     from lossadvisor.advice.objectives import Objectives
     from lossadvisor.advice.ruleset import load_rules
-    from lossadvisor.trials.heads import CLASSIFICATION_TASKS, REGRESSION_TASKS
+    from lossadvisor.vocabulary import TRIAL_TASKS
 
     objectives = Objectives.parse(objective)
     rules = load_rules(configured_rules(Path.cwd()))
@@ -94,11 +94,10 @@ def _compute(source: DataSource, objective, top, no_trial, seeds, epochs, budget
     profile = source.profile(dataset)
     rec = rank(profile, objectives, rules=rules)
     trial = None
-    trial_tasks = CLASSIFICATION_TASKS + REGRESSION_TASKS
-    if not no_trial and profile["task"] in trial_tasks and source.path is not None and len(dataset.target) == 1:
+    if not no_trial and profile["task"] in TRIAL_TASKS and source.path is not None and len(dataset.target) == 1:
         trial = _trial(source, dataset, profile, rec, top, objective, seeds, epochs, budget, batch_size, bootstrap)
     elif not no_trial:
-        typer.echo(f"note: no trial: trial supports {', '.join(trial_tasks)} data with one target; "
+        typer.echo(f"note: no trial: trial supports {', '.join(TRIAL_TASKS)} data with one target; "
                    f"this is {profile['task']}", err=True)
     return {"profile": profile, "recommendation": rec.to_dict(top=top), "trial": trial}
 
