@@ -120,14 +120,15 @@ def label_noise(profile: dict) -> Chart | None:
     names = [_short(str(k), 28) for k, _ in items][::-1]
     rates = [v or 0.0 for _, v in items][::-1]
     bars = ax.barh(range(len(names)), rates, color="#bf8700")
-    ax.bar_label(bars, [f"{r:.1%}" for r in rates], padding=3, fontsize=8)
+    ax.bar_label(bars, [f"{r:.1%}" for r in rates], padding=3, fontsize=8, zorder=5,  # readable over the line
+                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
     ax.set_yticks(range(len(names)), names)
     rate, ci = noise.get("estimated_rate"), noise.get("ci")
     if ci:
         ax.axvspan(ci[0], ci[1], color="#57606a", alpha=0.15, label=f"overall 95% interval [{ci[0]:.1%}, {ci[1]:.1%}]")
     if rate is not None:
         ax.axvline(rate, color="#57606a", linestyle="--", label=f"overall estimate {rate:.1%}")
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        fig.legend(loc="outside upper center", ncol=2, fontsize=8, frameon=False)
     ax.set_xlim(0, max(rates + [rate or 0, (ci or [0, 0])[1]]) * 1.35 or 1)
     ax.xaxis.set_major_formatter(_percent())
     ax.set_xlabel("estimated share of wrong labels, by given class")
@@ -150,14 +151,17 @@ def target_histogram(profile: dict) -> Chart | None:
     fig, ax = _figure(2.6)
     integer = bool(stats.get("is_integer")) and max(sample) - min(sample) <= 60
     bins: Any = [x - 0.5 for x in range(int(min(sample)), int(max(sample)) + 2)] if integer else 40
-    ax.hist(sample, bins=bins, color="#0969da", alpha=0.85)
+    import numpy as np
+
+    counts, edges = np.histogram(sample, bins=bins)
+    ax.stairs(counts, edges, fill=True, color="#0969da", alpha=0.85)  # one path, not one patch per bin
     ax.axvline(stats["median"], color="#24292f", linewidth=1.2, label=f"median {_num(stats['median'])}")
     fences = outlier_fences(stats["median"], stats.get("mad") or 0.0)
     if fences:
         for i, fence in enumerate(fences):
             ax.axvline(fence, color="#cf222e", linestyle="--", label="robust outlier fences (median ± 3.5·1.4826·MAD)"
                        if i == 0 else None)
-    ax.legend(fontsize=8, frameon=False, loc="upper right")
+    fig.legend(fontsize=8, frameon=False, loc="outside upper center", ncol=2)  # above the bars, never on them
     ax.set_xlabel("target value")
     ax.set_ylabel(f"rows (sample of {len(sample)})")
     fence_text = f"fences at {_num(fences[0])} and {_num(fences[1])}" if fences else "no fences (MAD is 0)"
@@ -183,8 +187,9 @@ def mask_fractions(profile: dict) -> Chart | None:
     left.axvline(masks["foreground_fraction"], color="#24292f", linestyle="--",
                  label=f"mean {masks['foreground_fraction']:.2%}")
     left.xaxis.set_major_formatter(_percent())
+    left.xaxis.set_major_locator(_few_ticks())
     left.set_xlabel("foreground share of a mask's pixels")
-    left.legend(fontsize=8, frameon=False, loc="lower right")
+    fig.legend(fontsize=8, frameon=False, loc="outside upper center")
     classes = masks.get("class_pixel_fraction") or {}
     cls_names = [str(k) for k in classes]
     shares = [classes[k] for k in classes]
@@ -284,6 +289,12 @@ def trial_charts(trial: dict) -> dict[str, Chart]:
     """Every trial chart that has data, by key."""
     charts = (learning_curves(trial), forest_plot(trial))
     return {c.key: c for c in charts if c is not None}
+
+
+def _few_ticks():
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=4)
 
 
 def _percent():

@@ -71,10 +71,14 @@ def page_content(profile: dict | None, recommendation: dict | None, trial: dict 
 
 def _summary(profile: dict | None, rec: dict | None, trial: dict | None) -> Summary:
     task = (profile or rec or trial or {}).get("task", "unknown")
-    if profile:
+    masks = (profile or {}).get("masks") or {}
+    if profile and masks and not profile.get("rows"):
+        data = f"{task} task on {masks.get('n_masks')} masks of {' × '.join(map(str, masks.get('shape') or []))} pixels"
+    elif profile:
         target = ", ".join(profile.get("target") or []) or "masks"
         data = (f"{task} task on '{target}', {profile['rows']:,} rows × {profile['columns']} columns, "
                 f"{(profile.get('structure') or {}).get('type', 'tabular')} structure")
+    if profile:
         conditions = tuple(w["message"] for w in profile.get("warnings", [])) or ("no warnings: clean, balanced data",)
     else:
         data, conditions = f"{task} task (no profile given)", ()

@@ -195,6 +195,7 @@ def test_masks_get_the_foreground_chart_and_a_note_instead_of_a_trial(tmp_path):
     page = out.read_text()
     assert 'id="fig-mask-fractions"' in page and 'id="trial-heading"' not in page
     assert "foreground share per mask" in page
+    assert "segmentation task on 40 masks of 64 × 64 pixels" in page
 
 
 def test_a_partial_set_of_saved_results_renders_what_it_has(saved):
