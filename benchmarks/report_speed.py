@@ -10,7 +10,7 @@ It also compares three ways to embed the same charts (total page bytes): inline 
 text (what the report uses), inline SVG with text drawn as paths (matplotlib's default), and base64 PNG
 at 100 dpi.
 
-    python benchmarks/report_speed.py [--epochs 10] [--seeds 3] [--repeat 3] [--keep DIR]
+    python benchmarks/report_speed.py [--epochs 10] [--seeds 3] [--repeat 3] [--keep DIR [--reuse]]
 """
 
 from __future__ import annotations
@@ -71,11 +71,13 @@ def _timed(command: list[str], repeat: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-def _save(folder: Path, name: str, data: list[str], trials: bool, seeds: int, epochs: int) -> list[str]:
+def _save(folder: Path, name: str, data: list[str], trials: bool, seeds: int, epochs: int, reuse: bool) -> list[str]:
     paths = {kind: folder / f"{name}.{kind}.json" for kind in ("profile", "recommendation", "trial")}
+    args = ["--profile", str(paths["profile"]), "--recommendation", str(paths["recommendation"])]
+    if reuse and paths["profile"].is_file():  # saved by an earlier run with --keep
+        return args + (["--trial", str(paths["trial"])] if paths["trial"].is_file() else [])
     _cli("profile", *data, "--format", "json", "-o", str(paths["profile"]))
     _cli("recommend", "--profile", str(paths["profile"]), "--format", "json", "-o", str(paths["recommendation"]))
-    args = ["--profile", str(paths["profile"]), "--recommendation", str(paths["recommendation"])]
     if trials:
         _cli("trial", *data, "--format", "json", "-o", str(paths["trial"]), "--seeds", str(seeds),
              "--epochs", str(epochs), "--device", "cpu")
@@ -125,6 +127,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="keep the saved JSON and the pages in this folder")
+    parser.add_argument("--reuse", action="store_true", help="reuse the saved JSON already in --keep")
     options = parser.parse_args()
     print(f"{'input':<22} {'page KB':>8} {'render wall/cpu s':>18} {'baseline wall/cpu s':>20} {'cpu ratio':>9}   "
           f"{'svg-text KB':>11} {'svg-path KB':>11} {'png KB':>8}")
@@ -133,7 +136,7 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         worst_size = worst_time = worst_cpu = 0.0
         for name, data, trials in INPUTS:
-            args = _save(folder, name, data, trials, options.seeds, options.epochs)
+            args = _save(folder, name, data, trials, options.seeds, options.epochs, options.reuse)
             page = folder / f"{name}.html"
             (seconds, cpu) = _timed([*CLI, "report", *args, "-o", str(page)], options.repeat)
             (base_wall, base_cpu) = _timed([sys.executable, "-c", BASELINE, *args[1::2]], options.repeat)
