@@ -38,11 +38,12 @@ def table(tmp_path) -> Path:
 
 
 def invoke(runner, *args):
-    return runner.invoke(app, ["check", *map(str, args), "--no-noise"])
+    # 200 columns: each check's row on one line, so a test can look for its whole message
+    return runner.invoke(app, ["check", *map(str, args), "--no-noise"], env={"COLUMNS": "200"})
 
 
 def test_exit_0_when_every_check_passes(runner, table):
-    result = runner.invoke(app, ["check", str(table), "--no-noise", "--max-imbalance", "19"], env={"COLUMNS": "200"})
+    result = invoke(runner, table, "--max-imbalance", 19)
     assert result.exit_code == 0, result.output
     assert "imbalance ratio 19.0 is within the maximum 19" in result.stdout
     assert "passed:" in result.stdout
@@ -225,7 +226,7 @@ def test_baseline_drift_on_a_shifted_copy(runner, table, tmp_path):
 
 def test_check_a_saved_profile_without_reading_data(runner, table, tmp_path):
     runner.invoke(app, ["profile", str(table), "--format", "json", "--no-noise", "-o", "p.json"])
-    result = runner.invoke(app, ["check", "--profile", "p.json", "--max-imbalance", "18"])
+    result = runner.invoke(app, ["check", "--profile", "p.json", "--max-imbalance", "18"], env={"COLUMNS": "200"})
     assert result.exit_code == 1 and "imbalance ratio 19.0 exceeds the maximum 18" in result.stdout
 
 
