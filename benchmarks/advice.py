@@ -1,13 +1,14 @@
 """Does the advice hold? recommend's first choice vs a trial of every applicable loss.
 
 For each sample_data table and a few generated variants (symmetric label noise 0–40%,
-imbalance 1:2–1:200, clean and heavy-tailed regression targets): profile, recommend, then
+imbalance 1:2–1:200, clean and heavy-tailed regression targets, and generated segmentation sets
+from ``advice_seg.py``: foreground 0.5–30%, with and without empty images): profile, recommend, then
 trial every loss in the zoo that applies to the task (default parameters; per-class ones from
 the training counts; the recommended configuration of the first choice), and report whether the
 first choice is in the group the seeds cannot separate from the best on the objective's metric
 (paired bootstrap over test rows and seeds). The hit rate says where the rules are wrong.
 
-    python benchmarks/advice.py [--quick] [--seeds 3] [--epochs 10]
+    python benchmarks/advice.py [--quick] [--seeds 3] [--epochs 10] [--tasks tabular,segmentation]
 """
 
 from __future__ import annotations
@@ -117,10 +118,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer, smaller variants")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--seg-epochs", type=int, default=30)
+    parser.add_argument("--tasks", default="tabular,segmentation", help="which groups of cases to run")
     args = parser.parse_args()
-    cases = [(n, f, "y") for n, f in generated(args.quick)]
-    cases += [(n, f, meta["target"][0]) for n, f, meta in sample_tables() if len(meta["target"]) == 1]
+    tasks = set(args.tasks.split(","))
+    cases = []
+    if "tabular" in tasks:
+        cases = [(n, f, "y") for n, f in generated(args.quick)]
+        cases += [(n, f, meta["target"][0]) for n, f, meta in sample_tables() if len(meta["target"]) == 1]
     rows = []
+    if "segmentation" in tasks:
+        from advice_seg import cases as seg_cases, evaluate_seg_case
+
+        for name, foreground, empty in seg_cases(args.quick):
+            rows.append(evaluate_seg_case(name, foreground, empty, args.seeds, args.seg_epochs))
     for name, frame, target in cases:
         try:
             row = evaluate_case(name, frame, target, args.seeds, args.epochs)
@@ -129,6 +140,9 @@ def main() -> None:
             continue
         if row:
             rows.append(row)
+    for task in sorted({r["task"] for r in rows}):
+        of_task = [r for r in rows if r["task"] == task]
+        print(f"  {task}: {sum(r['hit'] for r in of_task)}/{len(of_task)}")
     hits = sum(r["hit"] for r in rows)
     print(f"hit rate: {hits}/{len(rows)} cases where recommend's first choice is within noise of the best")
 

@@ -146,6 +146,25 @@ def groups_binary(rng: np.random.Generator) -> pd.DataFrame:
     frame.insert(0, "region", region)
     frame["label"] = label
     return frame
+def images(rng: np.random.Generator, masks_folder: Path, folder: Path) -> None:
+    """One 64×64 grayscale image per mask: a smooth textured background, lesions a little brighter
+    (class 1) or darker with a bright rim (class 2), plus pixel noise, so that no threshold alone segments them."""
+    from PIL import Image
+    from scipy import ndimage
+
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    yy, xx = np.mgrid[:64, :64]
+    for path in sorted(masks_folder.glob("*.png")):
+        mask = np.asarray(Image.open(path))
+        texture = ndimage.gaussian_filter(rng.normal(size=(64, 64)), 3) * 60
+        slope = rng.normal(size=2) * 0.4
+        image = 110 + texture + slope[0] * (yy - 32) + slope[1] * (xx - 32)
+        rim = mask.astype(bool) & ~ndimage.binary_erosion(mask.astype(bool))
+        image = image + 30 * (mask == 1) - 25 * (mask == 2) + 20 * (rim & (mask == 2))
+        image = image + rng.normal(scale=12, size=(64, 64))
+        Image.fromarray(np.clip(image, 0, 255).round().astype(np.uint8)).save(folder / path.name)
 
 
 def main() -> None:
@@ -164,6 +183,8 @@ def main() -> None:
     masks(rng, HERE / "masks")
     # Its own stream, so adding it left every file above unchanged.
     groups_binary(np.random.default_rng(SEED + 15)).to_csv(HERE / "groups_binary.csv", index=False)
+    # A separate stream: the images are added without changing any file made above.
+    images(np.random.default_rng(SEED + 1), HERE / "masks", HERE / "images")
 
 
 if __name__ == "__main__":

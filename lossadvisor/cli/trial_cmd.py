@@ -7,6 +7,7 @@ Candidates: the top of ``recommend`` (default), ``--losses a,b,c``, ``--candidat
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -18,6 +19,10 @@ from lossadvisor.errors import ConfigError
 
 CANDIDATES = "Candidates"
 FIT = "Trial fits"
+SEGMENTATION = "Segmentation (images + masks)"
+# Defaults for images: small batches give a few hundred optimizer steps on a small set, and small lesions
+# are found only after several epochs of predicting all background, so patience is longer.
+SEG_BATCH, SEG_EPOCHS, SEG_PATIENCE = 4, 30, 10
 
 
 class Device(str, Enum):
@@ -33,14 +38,16 @@ def trial(
     losses: Annotated[Optional[str], typer.Option("--losses", help="Comma-separated loss names to trial, each configured as recommend would for this data and objective.", rich_help_panel=CANDIDATES)] = None,
     candidates: Annotated[Optional[Path], typer.Option("--candidates", help="recommend --format json output to trial.", rich_help_panel=CANDIDATES)] = None,
     sweep: Annotated[Optional[str], typer.Option("--sweep", help="LOSS.PARAM=V1,V2,... e.g. focal.gamma=0,0.5,1,2,5.", rich_help_panel=CANDIDATES)] = None,
+    images: Annotated[Optional[Path], typer.Option("--images", help="Folder of images (PNG or .npy), paired with --masks by file stem.", rich_help_panel=SEGMENTATION)] = None,
+    manifest: Annotated[Optional[Path], typer.Option("--manifest", help="CSV with columns image,mask[,group] (paths relative to it); a group stays on one side of the split.", rich_help_panel=SEGMENTATION)] = None,
     top: Annotated[int, typer.Option("--top", help="How many recommended candidates to trial.", min=1, rich_help_panel=CANDIDATES)] = 3,
     objective: Annotated[Optional[str], typer.Option("--objective", help="recall | precision | f1 | fbeta:B | balanced_accuracy | calibration | accuracy | mae | rmse | quantile:Q", rich_help_panel=CANDIDATES)] = None,
     metric: Annotated[Optional[str], typer.Option("--metric", help="Metric that decides (default from the task and objective).", rich_help_panel=FIT)] = None,
     seeds: Annotated[int, typer.Option("--seeds", help="Paired seeds per candidate.", min=1, rich_help_panel=FIT)] = 3,
-    epochs: Annotated[int, typer.Option("--epochs", help="Most epochs per fit (early stopping may end sooner).", min=1, rich_help_panel=FIT)] = 10,
+    epochs: Annotated[Optional[int], typer.Option("--epochs", help="Most epochs per fit (early stopping may end sooner) [default: 10; 30 for images].", min=1, show_default=False, rich_help_panel=FIT)] = None,
     budget: Annotated[Optional[float], typer.Option("--budget", help="Stop after about this many seconds of training.", min=0.1, rich_help_panel=FIT)] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Rows per minibatch.", min=1, rich_help_panel=FIT)] = 256,
-    patience: Annotated[int, typer.Option("--patience", help="Epochs without validation improvement before a fit stops.", min=1, rich_help_panel=FIT)] = 3,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Rows (or images) per minibatch [default: 256; 8 images].", min=1, show_default=False, rich_help_panel=FIT)] = None,
+    patience: Annotated[Optional[int], typer.Option("--patience", help="Epochs without validation improvement before a fit stops [default: 3; 10 for images].", min=1, show_default=False, rich_help_panel=FIT)] = None,
     device: Annotated[Device, typer.Option("--device", help="Where to train.", case_sensitive=False, rich_help_panel=FIT)] = Device.auto,
     no_batch: Annotated[bool, typer.Option("--no-batch", help="Train one model at a time (slower; same numbers within tolerance).", rich_help_panel=FIT)] = False,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates for the confidence intervals.", min=100, rich_help_panel=FIT)] = 1000,
@@ -57,10 +64,13 @@ def trial(
     chosen = [name for name, value in (("--losses", losses), ("--candidates", candidates), ("--sweep", sweep)) if value]
     if len(chosen) > 1:
         raise ConfigError(f"give one of --losses, --candidates or --sweep, not {' and '.join(chosen)}")
-    if source.masks is not None:
-        raise ConfigError("trial fits tabular data; segmentation masks are not supported (use recommend for masks)")
-    if source.path is None:
-        raise ConfigError("trial needs a data file (or '-' for stdin)")
+    segmentation = source.masks is not None or images is not None or manifest is not None
+    if segmentation:
+        from lossadvisor.cli.trial_seg import check_segmentation_source
+
+        check_segmentation_source(source, images, manifest)
+    elif source.path is None:
+        raise ConfigError("trial needs a data file (or '-' for stdin), or --images and --masks for segmentation")
     sweep_spec = parse_sweep(sweep) if sweep else None
     loss_names = parse_losses(losses) if losses else None
     from_file = load_candidates_json(candidates) if candidates else None
@@ -70,19 +80,39 @@ def trial(
             raise ConfigError(f"cannot write {path}: folder {path.parent} does not exist")
     if plot is not None:
         _check_matplotlib()
+    if segmentation:
+        from lossadvisor.cli.trial_seg import segmentation_report
+
+        epochs, batch_size, patience = epochs or SEG_EPOCHS, batch_size or SEG_BATCH, patience or SEG_PATIENCE
+        options = _options(seeds, source.seed, metric, objective, no_batch, device.value, source.threads, bootstrap,
+                           epochs, budget, batch_size, patience)
+        total = epochs if options.batched else None  # sequential: the number of fits is known later
+        from lossadvisor.config_files import configured_rules
+
+        rules_path = configured_rules(Path.cwd())
+        report = segmentation_report(source, images, manifest, loss_names, candidates, from_file, sweep_spec, objective,
+                                     top, options, lambda job: _with_progress(total, options, job),
+                                     lambda profile, objective, top: _recommended(profile, objective, top, rules_path),
+                                     rules_path)
+        _write_report(report, fmt, output, plot)
+        return
+    epochs, batch_size, patience = epochs or 10, batch_size or 256, patience or 3
 
     from lossadvisor.trials.prepare import DataFacts
 
     dataset = source.load()
-    if len(dataset.target) != 1:
-        raise ConfigError(f"trial takes one target column; got {len(dataset.target)} ({', '.join(dataset.target)})")
+    if len(dataset.target) > 1:
+        report = _multitarget(dataset, source, loss_names, candidates, sweep, seeds, metric, objective, no_batch,
+                              device.value, bootstrap, epochs or 10, budget, batch_size or 256, patience or 3)
+        _write_report(report, fmt, output, plot)
+        return
     needs_recommend = not (loss_names or from_file or sweep_spec)
     from lossadvisor.config_files import configured_rules
 
     rules_path = configured_rules(Path.cwd())
     by_name = loss_names or ([sweep_spec.loss] if sweep_spec else [])
     profile = source.profile(dataset, noise=needs_recommend or needs_noise_estimate(by_name, rules_path))
-    facts = DataFacts.from_profile(profile)
+    facts = replace(DataFacts.from_profile(profile), label_separator=source.label_separator)
     baseline, base_params, config_notes = None, None, ()
     if loss_names:
         specs, config_notes = configured_by_rules(loss_names, profile, objective, rules_path)
@@ -93,7 +123,7 @@ def trial(
         check_candidates_fit(candidates, facts.task, facts.class_order)
         specs, baseline, order = from_file
         if order:
-            facts = DataFacts(facts.task, facts.structure, facts.time_column, facts.group_column, facts.column_kinds, order)
+            facts = replace(facts, class_order=order)
     else:
         specs, baseline = _recommended(profile, objective, top, rules_path)
     options = _options(seeds, source.seed, metric, objective, no_batch, device.value, source.threads, bootstrap, epochs, budget,
@@ -116,16 +146,34 @@ def trial(
                           "(recommend found no reason to change the loss); name others with --losses")
     report = _run(dataset, facts, sweep_spec, assembled, options, epochs, seeds, base_params)
     if config_notes:
-        from dataclasses import replace
-
         report = replace(report, notes=report.notes + tuple(f"configured as recommend would for this data and "
                                                             f"objective: {note}" for note in config_notes))
     if kept_baseline:
-        from dataclasses import replace
-
         report = replace(report, notes=report.notes + (
             f"recommend kept the plain baseline for this data; standard alternatives "
             f"({', '.join(s.label for s in assembled[1:])}) were trialled to check that none beats it",))
+    _write_report(report, fmt, output, plot)
+
+
+def _multitarget(dataset, source, loss_names, candidates, sweep, seeds, metric, objective, no_batch, device, bootstrap,
+                 epochs, budget, batch_size, patience):
+    """Several target columns: a shared trunk with one head each; the candidates are ways to combine the losses."""
+    from lossadvisor.trials.multitarget import COMBINERS
+    from lossadvisor.trials.multitarget_run import run_multitarget_trials
+    from lossadvisor.trials.prepare import DataFacts
+
+    if candidates is not None or sweep is not None:
+        raise ConfigError(f"--candidates and --sweep do not apply to several targets: a multi-target trial compares "
+                          f"{', '.join(COMBINERS)} (choose with --losses)")
+    facts = DataFacts.from_profile(source.profile(dataset, noise=False))
+    options = _options(seeds, source.seed, metric, objective, no_batch, device, source.threads, bootstrap, epochs,
+                       budget, batch_size, patience)
+    total = epochs if options.batched else None
+    return _with_progress(total, options, lambda tick: run_multitarget_trials(
+        dataset.frame, dataset.target, facts, loss_names, options, on_epoch=tick))
+
+
+def _write_report(report, fmt: ReportFormat, output: Optional[Path], plot: Optional[Path]) -> None:
     from lossadvisor.report import trial_render as render
 
     if plot is not None:
@@ -166,19 +214,25 @@ def _options(seeds, seed, metric, objective, no_batch, device, threads, bootstra
 
 
 def _run(dataset, facts, sweep_spec, specs, options, epochs: int, seeds: int, base_params=None):
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.console import Console
-
     from lossadvisor.trials.run import run_sweep, run_trials
 
     n_specs = len(sweep_spec.values) + 1 if sweep_spec else len(specs)
     total = epochs * (1 if options.batched else n_specs * seeds)
+    target = dataset.target[0]
+    if sweep_spec:
+        return _with_progress(total, options, lambda tick: run_sweep(dataset.frame, target, facts, sweep_spec, options,
+                                                                     base_params, on_epoch=tick))
+    return _with_progress(total, options, lambda tick: run_trials(dataset.frame, target, facts, specs, options,
+                                                                  on_epoch=tick))
+
+
+def _with_progress(total: int | None, options, job):
+    """Run ``job(tick)`` under a progress bar on stderr (only on a terminal); ``tick`` advances one epoch."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(file=sys.stderr)
     with Progress(TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total} epochs"),
                   TimeElapsedColumn(), console=console, transient=True, disable=not sys.stderr.isatty()) as bar:
         task_id = bar.add_task("trial", total=None if options.train.budget_s else total)
-        tick = lambda _epoch: bar.advance(task_id)  # noqa: E731
-        target = dataset.target[0]
-        if sweep_spec:
-            return run_sweep(dataset.frame, target, facts, sweep_spec, options, base_params, on_epoch=tick)
-        return run_trials(dataset.frame, target, facts, specs, options, on_epoch=tick)
+        return job(lambda _epoch: bar.advance(task_id))

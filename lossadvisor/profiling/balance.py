@@ -143,7 +143,8 @@ def multilabel_indicators(frame: pd.DataFrame, target: tuple[str, ...], separato
     if len(target) > 1:
         return frame[list(target)].fillna(0).astype(int)
     column = frame[target[0]].fillna("").astype(str)
-    return column.str.get_dummies(sep=separator)
+    # A row with no label (an empty cell) has no indicator set; it is not a label named "".
+    return column.str.get_dummies(sep=separator).drop(columns=[""], errors="ignore")
 
 
 def multilabel_balance(indicators: pd.DataFrame) -> ClassBalance:

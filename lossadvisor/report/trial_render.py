@@ -86,10 +86,20 @@ def _vs(c: CandidateResult) -> tuple[str, str]:
     return f"{comp.difference:+.4f} [{comp.ci_low:+.4f}, {comp.ci_high:+.4f}]", comp.verdict
 
 
+def _main_metrics(report: TrialReport) -> list[str]:
+    """The metrics of the main table; per-class ones (``dice:1``) get a table of their own."""
+    return [n for n in report.metrics if ":" not in n]
+
+
+def _class_metrics(report: TrialReport) -> list[str]:
+    return [n for n in report.metrics if ":" in n]
+
+
 def _headline(report: TrialReport) -> str:
     positive = f" (positive class '{report.positive_class}')" if report.positive_class else ""
+    unit = " images" if report.task == "segmentation" else ""
     return (f"{report.task}{positive} · metric {report.metric} · {len(report.seeds)} seeds · {report.epochs_run} epochs · "
-            f"{report.split} split {report.rows['train']}/{report.rows['validation']}/{report.rows['test']} · "
+            f"{report.split} split {report.rows['train']}/{report.rows['validation']}/{report.rows['test']}{unit} · "
             f"{report.device}{' (CUDA graph)' if report.cuda_graph else ''} · "
             f"{'batched' if report.batched else 'sequential'} · {report.seconds:.1f} s")
 
@@ -127,12 +137,25 @@ def render_text(report: TrialReport, width: int = 100) -> str:
             grid.add_row(*cells, *(_vs(c) if with_verdict else ()))
         return grid
 
-    others = [name for name in report.metrics if name != report.metric]
+    others = [name for name in _main_metrics(report) if name != report.metric]
     groups = split_columns(console, lambda cols: table([report.metric, *cols], True),
                            lambda cols: table(cols, False), others)
     console.print(table([report.metric, *groups[0]], True))
     for group in groups[1:]:
         console.print(table(group, False))
+    if _class_metrics(report):
+        # One row per class metric and one column per candidate (numbered as in the main table's order):
+        # with many classes, a column per metric would not fit.
+        console.print("per class, label or target (mean±sd over seeds; columns: " +
+                      ", ".join(f"#{i} {c.spec.label}" for i, c in enumerate(report.candidates, 1)) + ")")
+        per_class = Table(show_lines=False)
+        per_class.add_column("metric")
+        for i in range(1, len(report.candidates) + 1):
+            per_class.add_column(f"#{i}", justify="right")
+        for name in _class_metrics(report):
+            per_class.add_row(f"{name} {'↑' if report.higher_is_better[name] else '↓'}",
+                              *[_mean_sd(c, name) for c in report.candidates])
+        console.print(per_class)
     sweep = _sweep_line(report)
     if sweep:
         console.print(sweep)
@@ -149,13 +172,19 @@ def render_text(report: TrialReport, width: int = 100) -> str:
 def render_markdown(report: TrialReport) -> str:
     """A Markdown table for a pull-request comment."""
     lines = ["### lossadvisor trial", "", _headline(report), ""]
-    header = ["candidate", *[f"{n} {'↑' if report.higher_is_better[n] else '↓'}" for n in report.metrics],
+    header = ["candidate", *[f"{n} {'↑' if report.higher_is_better[n] else '↓'}" for n in _main_metrics(report)],
               f"Δ {report.metric} vs baseline [95% CI]", "verdict"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for c in report.candidates:
         delta, verdict = _vs(c)
         label = f"`{c.spec.label}`" + (" ★" if c.spec.label == report.best_label else "")
-        lines.append("| " + " | ".join([label, *[_mean_sd(c, n) for n in report.metrics], delta, verdict]) + " |")
+        lines.append("| " + " | ".join([label, *[_mean_sd(c, n) for n in _main_metrics(report)], delta, verdict]) + " |")
+    if _class_metrics(report):
+        header = ["metric", *[f"`{c.spec.label}`" for c in report.candidates]]
+        lines += ["", "**Per class, label or target**", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join([f"{n} {'↑' if report.higher_is_better[n] else '↓'}",
+                                     *[_mean_sd(c, n) for c in report.candidates]]) + " |"
+                  for n in _class_metrics(report)]
     sweep = _sweep_line(report)
     if sweep:
         lines += ["", sweep]

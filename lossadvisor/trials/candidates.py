@@ -13,7 +13,11 @@ from typing import Any, Mapping, Sequence
 
 from lossadvisor.errors import LossAdvisorError
 
-BASELINES = {"binary": "cross_entropy", "multiclass": "cross_entropy", "regression": "mse", "count": "poisson"}
+UNSUPPORTED_TASKS = {"sequence": "sequence (CTC)", "embedding": "metric-learning (embedding)"}
+SUPPORTED = ("binary, multiclass, multilabel, regression and count targets, several target columns (multi-target), "
+             "and segmentation (--images with --masks)")
+BASELINES = {"binary": "cross_entropy", "multiclass": "cross_entropy", "regression": "mse", "count": "poisson",
+             "segmentation": "cross_entropy", "multilabel": "bce"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ def check_loss(name: str, task: str) -> None:
     from lossadvisor.losses.cards import get_card
 
     card = get_card(name)  # raises UnknownLossError (with a did-you-mean) for unknown names
+    if set(card.tasks) <= set(UNSUPPORTED_TASKS):
+        kinds = " and ".join(UNSUPPORTED_TASKS[t] for t in card.tasks)
+        raise LossAdvisorError(f"trial does not fit {kinds} losses such as '{name}' yet; it supports {SUPPORTED}")
     # A count is also a numeric target: MSE or MAE against Poisson on counts is a fair question.
     accepted = (task, "regression") if task == "count" else (task,)
     if not set(accepted) & set(card.tasks):
@@ -151,6 +158,10 @@ def challengers(task: str, mad: float | None = None) -> list[CandidateSpec]:
         "multiclass": [CandidateSpec("label_smoothing", {"smoothing": 0.1}), CandidateSpec("focal", {"gamma": 1.0})],
         "regression": [CandidateSpec("huber", delta), CandidateSpec("mae", {})],
         "count": [CandidateSpec("tweedie", {"power": 1.5}), CandidateSpec("mse", {})],
+        # Weighted BCE gets one pos_weight per label from the training rows; the last is the sigmoid
+        # focal loss (γ = 2) written as ASL with γ+ = γ− and no clip (Ridnik et al. 2021, section 3).
+        "multilabel": [CandidateSpec("weighted_bce"), CandidateSpec("asymmetric_multilabel"),
+                       CandidateSpec("asymmetric_multilabel", {"gamma_neg": 2.0, "gamma_pos": 2.0, "clip": 0.0})],
     }
     return table.get(task, [])
 

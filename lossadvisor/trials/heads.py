@@ -10,6 +10,8 @@ its own form (the losses package's input contract):
 - ``mean``: (N,) prediction of the standardized target — MSE, MAE, Huber, quantile, ...
 - ``log_mean``: (N,) log of the mean, raw non-negative target — Poisson, Tweedie (log link).
 - ``mean_logvar``: (N, 2) mean and log-variance of the standardized target — Gaussian NLL.
+- ``multilabel``: (N, L) one logit per label, float 0/1 targets (N, L) — BCE, ASL (multilabel trials).
+- ``multitarget``: every head's columns (and the log σ² columns); the loss slices them (multi-target trials).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ FORM_TARGET = {
     "mean": "standardized",
     "mean_logvar": "standardized",
     "log_mean": "raw",
+    "multilabel": "multilabel",
+    "multitarget": "multitarget",
 }
 
 
@@ -70,7 +74,7 @@ def scale_params(loss: str, params: dict, target_std: float) -> dict:
 
 def adapt_output(output, form: str):
     """Network output (..., k) → the tensor the loss reads (torch, inside the training step)."""
-    if form in ("logits", "grouped_logits"):
+    if form in ("logits", "grouped_logits", "multilabel", "multitarget"):
         return output
     if form == "binary_logit":
         return output[..., 1] - output[..., 0]

@@ -24,6 +24,7 @@ class DataFacts:
     group_column: str | None = None
     column_kinds: Mapping[str, str] = field(default_factory=dict)
     class_order: tuple[str, ...] = ()
+    label_separator: str = "|"  # multilabel targets: what separates the labels of a row
 
     @classmethod
     def from_profile(cls, profile: Any) -> "DataFacts":

@@ -69,6 +69,12 @@ def run_trials(
     """Train every candidate with ``options.seeds`` paired seeds and compare each with the baseline."""
     import torch
 
+    if facts.task == "multilabel":
+        from lossadvisor.trials.multilabel_trial import run_multilabel_trials
+
+        return run_multilabel_trials(frame, target, facts, candidates, options, loss_factory, on_epoch,
+                                     facts.label_separator)
+
     if options.seeds < 1:
         raise LossAdvisorError(f"--seeds must be at least 1, got {options.seeds}")
     if not candidates:
@@ -130,16 +136,20 @@ def run_sweep(
     """
     specs = sweep_candidates(sweep, facts.task, base_params)
     report = run_trials(frame, target, facts, specs, options, loss_factory, on_epoch)
+    return replace(report, sweep=sweep_summary(report, sweep))
+
+
+def sweep_summary(report: TrialReport, sweep: Sweep) -> dict[str, Any]:
+    """The best grid value and the values within noise of it (used by every task's sweep)."""
     grid = [c for c in report.candidates if not c.spec.baseline and c.spec.loss == sweep.loss]
     best = report.best
     stable = [c.spec.params[sweep.param] for c in grid
               if c is best or (c.versus_best is not None and c.versus_best.verdict == SAME)]
-    summary = {
+    return {
         "loss": sweep.loss, "param": sweep.param, "values": list(sweep.values),
         "best_value": best.spec.params.get(sweep.param) if best is not None and best in grid else None,
         "stable_values": stable,
     }
-    return replace(report, sweep=summary)
 
 
 def _primary_metric(task: str, options: TrialOptions) -> str:

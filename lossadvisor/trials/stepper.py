@@ -6,7 +6,7 @@ whole design: masked divergence, frozen members, one backward, one AdamW step).
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -56,10 +56,13 @@ def _groups(members: Sequence[Member]) -> list[_LossGroup]:
 class Stepper:
     """The training step as tensor arithmetic with static buffers (graph-capturable)."""
 
-    def __init__(self, members: Sequence[Member], data: TrainTensors, config: TrainConfig, sizes: Sequence[int]):
+    def __init__(self, members: Sequence[Member], data: TrainTensors, config: TrainConfig, sizes: Sequence[int],
+                 build_model: Callable[[list[int], torch.device], nn.Module] | None = None):
         device = data.x_train.device
         self.data, self.groups = data, _groups(members)
-        self.model = StackedMLP([m.seed for m in members], sizes, device)
+        seeds = [m.seed for m in members]
+        # Any stacked model works (parameters with a leading member axis); the tabular MLP by default.
+        self.model = build_model(seeds, device) if build_model else StackedMLP(seeds, sizes, device)
         self.params = list(self.model.parameters())
         capturable = device.type == "cuda"
         self.optimizer = torch.optim.AdamW(
@@ -95,14 +98,14 @@ class Stepper:
         finite = torch.isfinite(grad_norm)
         self.diverged.logical_or_(self.active & ~finite)
         self.active.logical_and_(finite)
-        keep = self.active.view(-1, 1, 1)
+        keeps = [self.active.view(-1, *[1] * (p.dim() - 1)) for p in self.params]
         saved = []
-        for p in self.params:
+        for p, keep in zip(self.params, keeps):
             p.grad.copy_(torch.where(keep, p.grad, torch.zeros_like(p.grad)))
             saved.append(p.detach().clone())
         self.optimizer.step()
         with torch.no_grad():
-            for p, old in zip(self.params, saved):
+            for p, old, keep in zip(self.params, saved, keeps):
                 p.copy_(torch.where(keep, p, old))
             live = self.active.float()
             self.loss_sum.add_(torch.nan_to_num(losses.detach(), nan=0.0, posinf=0.0, neginf=0.0) * live)
@@ -113,8 +116,9 @@ class Stepper:
     @torch.no_grad()
     def outputs(self, x: torch.Tensor) -> torch.Tensor:
         """Every member's output on all rows of ``x``: (M, n, k), computed in row chunks."""
-        m = self.model.n_members
-        chunks = [self.model(x[i : i + EVAL_CHUNK].expand(m, -1, -1)) for i in range(0, x.shape[0], EVAL_CHUNK)]
+        m, chunk = self.model.n_members, getattr(self.model, "eval_chunk", EVAL_CHUNK)
+        chunks = [self.model(x[i : i + chunk].unsqueeze(0).expand(m, *x[i : i + chunk].shape))
+                  for i in range(0, x.shape[0], chunk)]
         return torch.cat(chunks, dim=1)
 
 

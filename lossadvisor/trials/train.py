@@ -90,9 +90,11 @@ def train_members(
     sizes: Sequence[int],
     score: ScoreFn,
     on_epoch: Callable[[int], None] | None = None,
+    build_model: Callable[[list[int], torch.device], nn.Module] | None = None,
 ) -> TrainOutcome:
-    """Train ``members`` together as one stacked model; returns one trace per member."""
-    stepper = Stepper(members, data, config, sizes)
+    """Train ``members`` together as one stacked model (``build_model(seeds, device)``, by default
+    the MLP of ``sizes``); returns one trace per member."""
+    stepper = Stepper(members, data, config, sizes, build_model)
     device = data.x_train.device
     n_train = data.x_train.shape[0]
     # The batch size is an upper bound: small tables get smaller batches (at least MIN_STEPS per
