@@ -263,6 +263,3 @@ def _notes(data: MultilabelData, options: TrialOptions) -> tuple[str, ...]:
     notes.append("★ marks the best mean, not a significance claim: the verdict column says which differences hold")
     return tuple(notes)
 
-
-__all__ = ["MultilabelData", "MultilabelScorer", "prepare_multilabel", "metric_names", "fill_label_params",
-           "run_multilabel_trials", "parse_labels"]

@@ -131,6 +131,3 @@ def image_hd95(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarra
             out[i] = float(np.mean(finite))
     return out
 
-
-__all__ = ["overlap_counts", "dice_scores", "iou_scores", "per_image", "class_values", "image_mean", "pooled", "empty_fp_rate", "hd95",
-           "image_hd95"]

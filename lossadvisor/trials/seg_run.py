@@ -268,5 +268,3 @@ def _notes(data: SegmentationData, split: Split, options: TrialOptions, outcome:
     notes.append("★ marks the best mean, not a significance claim: the verdict column says which differences hold")
     return tuple(notes)
 
-
-__all__ = ["SEG_METRICS", "SegScorer", "metric_names", "run_segmentation_trials", "run_segmentation_sweep"]
