@@ -131,7 +131,7 @@ def main() -> None:
         from advice_seg import cases as seg_cases, evaluate_seg_case
 
         for name, foreground, empty in seg_cases(args.quick):
-            rows.append(evaluate_seg_case(name, foreground, empty, args.seeds, args.seg_epochs))
+            rows.append(evaluate_seg_case(name, foreground, empty, args.seeds, args.seg_epochs, args.quick))
     for name, frame, target in cases:
         try:
             row = evaluate_case(name, frame, target, args.seeds, args.epochs)

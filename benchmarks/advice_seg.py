@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seg_sets import write_set  # noqa: E402
 
 OTHERS = ("dice", "dice_ce", "dice_focal", "tversky", "focal_tversky", "generalized_dice")
+QUICK_OTHERS = ("dice", "tversky")  # --quick: the first choice, cross-entropy and these two
 
 
 def cases(quick: bool) -> list[tuple[str, float, float]]:
@@ -28,7 +29,7 @@ def cases(quick: bool) -> list[tuple[str, float, float]]:
     return [(f"seg_fg{f * 100:g}pct_empty{int(e * 100)}pct", f, e) for f, e in grid]
 
 
-def evaluate_seg_case(name: str, foreground: float, empty: float, seeds: int, epochs: int) -> dict:
+def evaluate_seg_case(name: str, foreground: float, empty: float, seeds: int, epochs: int, quick: bool = False) -> dict:
     from lossadvisor.advice.ranking import recommend
     from lossadvisor.load import Dataset, LoadOptions
     from lossadvisor.advice.objectives import Objectives
@@ -49,7 +50,7 @@ def evaluate_seg_case(name: str, foreground: float, empty: float, seeds: int, ep
     specs = [CandidateSpec("cross_entropy", {}, True)]
     if first.loss != "cross_entropy":
         specs.append(CandidateSpec(first.loss, dict(first.params)))
-    specs += [CandidateSpec(n, {}) for n in OTHERS if n != first.loss]
+    specs += [CandidateSpec(n, {}) for n in (QUICK_OTHERS if quick else OTHERS) if n != first.loss]
     options = TrialOptions(seeds=seeds, bootstrap=500, device="cpu",
                            train=TrainConfig(batch_size=4, epochs=epochs, patience=10))
     start = time.perf_counter()
