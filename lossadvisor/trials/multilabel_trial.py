@@ -27,7 +27,7 @@ from lossadvisor.trials import metrics as M
 from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.compare import compare_candidates, score_candidate
 from lossadvisor.trials.encoding import FeatureMatrix, encode_features
-from lossadvisor.trials.fit import fit_members
+from lossadvisor.trials.fit_members import fit_members
 from lossadvisor.trials.members import LossFactory, build_loss_module, resolve_device
 from lossadvisor.trials.multilabel_split import iterative_split
 from lossadvisor.trials.prepare import DataFacts

@@ -18,7 +18,7 @@ from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials import metrics as M
 from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.compare import compare_candidates, score_candidate
-from lossadvisor.trials.fit import fit_members
+from lossadvisor.trials.fit_members import fit_members
 from lossadvisor.trials.members import resolve_device
 from lossadvisor.trials.multitarget import (COMBINERS, FORM, MultiTargetData, MultiTargetLoss, StackedMLPLogVars,
                                             prepare_multitarget)

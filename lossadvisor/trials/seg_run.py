@@ -21,7 +21,7 @@ from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials import seg_metrics as S
 from lossadvisor.trials.candidates import CandidateSpec, Sweep, sweep_candidates
 from lossadvisor.trials.compare import compare_candidates, score_candidate
-from lossadvisor.trials.fit import fit_members
+from lossadvisor.trials.fit_members import fit_members
 from lossadvisor.trials.members import LossFactory, build_loss_module, resolve_device
 from lossadvisor.trials.results import TrialOptions, TrialReport
 from lossadvisor.trials.seg_data import SegmentationData, split_images
