@@ -107,6 +107,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 
 def _read_csv(source, sep: str, name: str) -> pd.DataFrame:
+    if isinstance(source, Path):
+        from lossadvisor.csv_arrow import read_csv_arrow
+
+        fast = read_csv_arrow(source, sep)   # pyarrow's multithreaded reader, or None where types could differ
+        if fast is not None:
+            return fast
     try:
         frame = pd.read_csv(source, sep=sep, engine="c", low_memory=False)
     except pd.errors.EmptyDataError as exc:

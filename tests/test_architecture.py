@@ -16,7 +16,7 @@ PACKAGE = ROOT / "lossadvisor"
 
 LAYERS = {  # stage (first name under lossadvisor) → layer; higher layers import lower ones
     "errors": 0, "vocabulary": 0, "class_weights": 0, "config_files": 0,
-    "load": 1,
+    "load": 1, "csv_arrow": 1,
     "profiling": 2, "losses": 2,
     "advice": 3,
     "report": 4, "trials": 4, "checks": 4, "doctor": 4,

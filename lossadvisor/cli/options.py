@@ -92,6 +92,21 @@ NoiseCapOpt = Annotated[
                  rich_help_panel=MEASURE_PANEL),
 ]
 
+STREAM_PANEL = "Large files"
+StreamOpt = Annotated[
+    bool, typer.Option("--stream", help="Profile in one bounded-memory pass (automatic for large files, folders "
+                       "and globs of Parquet files).", rich_help_panel=STREAM_PANEL)
+]
+StreamAboveOpt = Annotated[
+    int, typer.Option("--stream-above", help="Stream files larger than this many MiB.", min=0, metavar="MIB",
+                      rich_help_panel=STREAM_PANEL)
+]
+ExactOpt = Annotated[
+    bool, typer.Option("--exact", help="When streaming: exact target quantiles, MAD and outliers (keeps the target "
+                       "column in memory, 8 bytes a row).", rich_help_panel=STREAM_PANEL)
+]
+STREAM_ABOVE_MIB = 1024
+
 
 @dataclass(frozen=True)
 class DataSource:
@@ -110,6 +125,9 @@ class DataSource:
     threads: int = 1
     no_noise: bool = False
     noise_sample: int = 20_000
+    stream: bool = False
+    stream_above: int = STREAM_ABOVE_MIB
+    exact: bool = False
 
     def refuse_with_profile(self, profile_task: str | None) -> None:
         """A saved profile was given: data options would be silently ignored, so refuse them."""
@@ -139,12 +157,29 @@ class DataSource:
 
         return load_dataset(self.path, self.load_options())
 
+    @property
+    def streams(self) -> bool:
+        """Whether the data is profiled in one bounded-memory pass rather than read into memory."""
+        from lossadvisor.profiling.streaming import should_stream
+
+        streams = should_stream(self.path, self.stream, self.stream_above << 20)
+        if self.exact and not streams:
+            raise ConfigError("--exact applies only when streaming (--stream, or a file past --stream-above)")
+        return streams
+
     def profile(self, dataset=None, noise: bool = True) -> dict:
-        """Profile the data (loaded here unless given) and return the JSON-contract dict."""
+        """Profile the data (loaded here unless given, streamed when large) and return the JSON-contract dict."""
         from lossadvisor.profiling.measure import ProfileOptions, profile_dataset
 
         measure = ProfileOptions(seed=self.seed, threads=self.threads, noise=noise and not self.no_noise,
                                  noise_sample_cap=self.noise_sample, progress=sys.stderr.isatty())
+        if dataset is None and self.streams:
+            from lossadvisor.profiling.streaming import StreamOptions, stream_profile
+
+            if self.sensitive:
+                raise ConfigError("--sensitive measures groups on the table in memory; leave out --stream "
+                                  "(or raise --stream-above)")
+            return stream_profile(self.path, self.load_options(), measure, StreamOptions(exact=self.exact)).to_dict()
         dataset = dataset if dataset is not None else self.load()
         facts = profile_dataset(dataset, measure).to_dict()
         if self.sensitive:  # only then: the profile's JSON contract is unchanged without --sensitive
@@ -169,6 +204,9 @@ DATA_OPTIONS = (
     ("threads", ThreadsOpt, 1),
     ("no_noise", NoNoiseOpt, False),
     ("noise_sample", NoiseCapOpt, 20_000),
+    ("stream", StreamOpt, False),
+    ("stream_above", StreamAboveOpt, STREAM_ABOVE_MIB),
+    ("exact", ExactOpt, False),
 )
 
 

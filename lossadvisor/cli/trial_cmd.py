@@ -100,6 +100,8 @@ def trial(
 
     from lossadvisor.trials.prepare import DataFacts
 
+    if source.stream or source.exact:
+        raise ConfigError("trial fits its models in memory; --stream and --exact apply to profile, recommend and check")
     dataset = source.load()
     if len(dataset.target) > 1:
         report = _multitarget(dataset, source, loss_names, candidates, sweep, seeds, metric, objective, no_batch,

@@ -82,8 +82,9 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
 
     profile = Profile(dataset.source, overview.rows, overview.columns, target, task, inferred.evidence, overview,
                       structure, classes, noise, stats, outliers, masks, target_nonfinite(frame, target))
-    cardinality = {n: int(frame[n].nunique()) for n, k in kinds.items()
-                   if k == "categorical" and n not in target and frame[n].nunique() > HIGH_CARDINALITY}
+    distinct = {n: overview.distinct[n] if n in overview.distinct else int(frame[n].nunique())
+                for n, k in kinds.items() if k == "categorical" and n not in target}
+    cardinality = {n: count for n, count in distinct.items() if count > HIGH_CARDINALITY}
     noise_attempted = task in SINGLE_LABEL_TASKS and options.noise
     return replace(profile, warnings=tuple(F.profile_findings(profile, cardinality, noise_attempted)))
 

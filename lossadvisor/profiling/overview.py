@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,8 @@ class Overview:
     missing_fraction: dict[str, float]
     duplicate_rows: int
     constant_columns: tuple[str, ...]
+    # Distinct non-missing values of the text-like columns, counted on the way (not part of the JSON).
+    distinct: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def duplicate_fraction(self) -> float:
@@ -37,8 +39,12 @@ class Overview:
         }
 
 
-def column_kind(column: pd.Series) -> str:
-    """numeric, boolean, datetime, categorical, text, id, path or list for one column."""
+def column_kind(column: pd.Series, distinct: int | None = None, count: int | None = None) -> str:
+    """numeric, boolean, datetime, categorical, text, id, path or list for one column.
+
+    `distinct` is the column's count of distinct non-missing values when the caller already has it;
+    `count` its number of non-missing values, when `column` is only the head of it (the streaming profile).
+    """
     name = str(column.name)
     if pd.api.types.is_bool_dtype(column):
         return "boolean"
@@ -46,7 +52,7 @@ def column_kind(column: pd.Series) -> str:
         return "datetime"
     values = column.dropna()
     if pd.api.types.is_numeric_dtype(column):
-        if ID_NAME.search(name) and _is_integral(values) and values.nunique() > 0.5 * max(len(values), 1):
+        if ID_NAME.search(name) and _is_integral(values) and _distinct(values, distinct) > 0.5 * max(len(values), 1):
             return "id"
         return "numeric"
     sample = values.head(SAMPLE)
@@ -61,11 +67,12 @@ def column_kind(column: pd.Series) -> str:
         return "path"
     if text.str.contains(DATE_HINT).mean() > 0.9 and _parses_as_dates(text):
         return "datetime"
-    unique_fraction = values.nunique() / len(values)
+    present = len(values) if count is None else count
+    unique_fraction = _distinct(values, distinct) / present
     words = text.str.split().str.len().mean()
     if words >= 3:
         return "text"
-    if ID_NAME.search(name) or (unique_fraction > 0.9 and len(values) > 50):
+    if ID_NAME.search(name) or (unique_fraction > 0.9 and present > 50):
         return "id"
     return "categorical"
 
@@ -83,18 +90,89 @@ def _parses_as_dates(text: pd.Series) -> bool:
     return bool(parsed.notna().mean() > 0.9)
 
 
+def _distinct(values: pd.Series, known: int | None) -> int:
+    return int(values.nunique()) if known is None else known
+
+
 def profile_overview(frame: pd.DataFrame) -> Overview:
-    """Rows, columns, kinds, missing fraction per column, duplicate rows and constant columns."""
-    kinds = {str(c): column_kind(frame[c]) for c in frame.columns}
+    """Rows, columns, kinds, missing fraction per column, duplicate rows and constant columns.
+
+    One factorisation per text-like column at most: its codes give the distinct count (for the kind and
+    the constant check) and stand in for the values in the row hash that finds duplicates.
+    """
+    keys, distinct, constant = {}, {}, []
+    for name in frame.columns:
+        column = frame[name]
+        if _is_plain_numeric(column):
+            keys[name] = _hashable_numbers(column)
+            if _is_constant(column):
+                constant.append(str(name))
+            continue
+        try:
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        except TypeError:  # unhashable values (lists): not a key, never constant
+            continue
+        keys[name], distinct[str(name)] = codes, len(uniques)
+        if len(uniques) + int((codes < 0).any()) <= 1:
+            constant.append(str(name))
+    kinds = {str(c): column_kind(frame[c], distinct.get(str(c))) for c in frame.columns}
+    hashed = [c for c in keys if kinds[str(c)] != "list"]
+    constant = [c for c in constant if kinds[c] != "list"]
     missing = {str(c): round(float(v), 6) for c, v in frame.isna().mean().items()}
-    hashable = frame[[c for c, k in kinds.items() if k != "list"]]
-    duplicates = int(hashable.duplicated().sum()) if hashable.shape[1] else 0
-    constant = tuple(str(c) for c in frame.columns if kinds[str(c)] != "list" and frame[c].nunique(dropna=False) <= 1)
+    duplicates = count_duplicate_rows(pd.DataFrame({i: keys[c] for i, c in enumerate(hashed)})) if hashed else 0
     return Overview(
         rows=int(frame.shape[0]),
         columns=int(frame.shape[1]),
         column_kinds=kinds,
         missing_fraction=missing,
         duplicate_rows=duplicates,
-        constant_columns=constant,
+        constant_columns=tuple(constant),
+        distinct=distinct,
     )
+
+
+def count_duplicate_rows(keys: pd.DataFrame) -> int:
+    """Rows that repeat an earlier row, exactly.
+
+    A 64-bit hash per row (pandas.util.hash_pandas_object) finds the candidates in one pass; equal rows
+    always share a hash, so only rows whose hash repeats are compared value by value, which makes the
+    count exact even when two different rows collide.
+    """
+    if keys.shape[0] < 2:
+        return 0
+    hashes = row_hashes(keys)
+    shared = pd.Series(hashes).duplicated(keep=False).to_numpy()
+    if not shared.any():
+        return 0
+    return int(keys[shared].duplicated().sum())
+
+
+def row_hashes(keys: pd.DataFrame) -> np.ndarray:
+    """One uint64 per row, equal for equal rows."""
+    return pd.util.hash_pandas_object(keys, index=False).to_numpy()
+
+
+def _is_plain_numeric(column: pd.Series) -> bool:
+    """A numpy number, bool or datetime column: hashed as is, no factorisation needed."""
+    kind = getattr(column.dtype, "kind", "O")
+    return isinstance(column.dtype, np.dtype) and kind in "biufM"
+
+
+def _hashable_numbers(column: pd.Series) -> np.ndarray:
+    """The values with 0.0 and -0.0 made one, and every NaN made the same NaN, as pandas' equality has them."""
+    values = column.to_numpy()
+    if values.dtype.kind == "f":
+        values = values + 0.0   # -0.0 + 0.0 == +0.0
+        values[np.isnan(values)] = np.nan
+    return values
+
+
+def _is_constant(column: pd.Series) -> bool:
+    """At most one distinct value, counting missing as a value (nunique(dropna=False) <= 1) without hashing."""
+    missing = int(column.isna().sum())
+    if missing == len(column):
+        return True
+    if missing:
+        return False
+    values = column.to_numpy()
+    return bool(values.min() == values.max())

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # annotations only: the section types' modules measure with p
     from lossadvisor.profiling.masks import MaskStats
     from lossadvisor.profiling.noise import LabelNoise
     from lossadvisor.profiling.overview import Overview
+    from lossadvisor.profiling.sampling import Sampling
     from lossadvisor.profiling.structure import Structure
     from lossadvisor.profiling.target import TargetStats
 
@@ -40,6 +41,7 @@ class Profile:
     masks: MaskStats | None
     target_nonfinite: dict[str, dict[str, int]] | None
     warnings: tuple[Finding, ...] = field(default_factory=tuple)
+    sampling: Sampling | None = None      # what a streaming profile counted, estimated and sampled; None in memory
 
     def to_dict(self) -> dict:
         """The versioned JSON contract (docs/profile-schema.md); inapplicable sections are None."""
@@ -64,4 +66,5 @@ class Profile:
             "masks": section(self.masks),
             "target_nonfinite": self.target_nonfinite,
             "warnings": [w.to_dict() for w in self.warnings],
+            "sampling": section(self.sampling),
         }
