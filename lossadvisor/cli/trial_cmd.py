@@ -64,6 +64,8 @@ def trial(
     chosen = [name for name, value in (("--losses", losses), ("--candidates", candidates), ("--sweep", sweep)) if value]
     if len(chosen) > 1:
         raise ConfigError(f"give one of --losses, --candidates or --sweep, not {' and '.join(chosen)}")
+    if source.stream or source.exact:
+        raise ConfigError("trial fits its models in memory; --stream and --exact apply to profile, recommend and check")
     segmentation = source.masks is not None or images is not None or manifest is not None
     if segmentation:
         from lossadvisor.cli.trial_seg import check_segmentation_source
@@ -100,8 +102,6 @@ def trial(
 
     from lossadvisor.trials.prepare import DataFacts
 
-    if source.stream or source.exact:
-        raise ConfigError("trial fits its models in memory; --stream and --exact apply to profile, recommend and check")
     dataset = source.load()
     if len(dataset.target) > 1:
         report = _multitarget(dataset, source, loss_names, candidates, sweep, seeds, metric, objective, no_batch,

@@ -110,9 +110,10 @@ class StreamPass:
     def _update_target(self, frame: pd.DataFrame) -> None:
         target = list(self.target)
         if self.tally is not None:
-            counts = frame[target].value_counts(dropna=False)
+            counts = frame[target[0]].value_counts(dropna=False) if len(target) == 1 \
+                else frame[target].value_counts(dropna=False)
             self.tally = counts if self.tally.empty else pd.concat([self.tally, counts]).groupby(
-                level=list(range(len(target))), dropna=False, sort=False).sum()
+                level=list(range(counts.index.nlevels)), dropna=False, sort=False).sum()
             if len(self.tally) > TALLY_CAP:
                 self.tally = None
         column = frame[target[0]]
