@@ -25,6 +25,11 @@ SEGMENTATION = "Segmentation (images + masks)"
 SEG_BATCH, SEG_EPOCHS, SEG_PATIENCE = 4, 30, 10
 
 
+class Backend(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 class Device(str, Enum):
     auto = "auto"
     cpu = "cpu"
@@ -49,6 +54,8 @@ def trial(
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Rows (or images) per minibatch [default: 256; 8 images].", min=1, show_default=False, rich_help_panel=FIT)] = None,
     patience: Annotated[Optional[int], typer.Option("--patience", help="Epochs without validation improvement before a fit stops [default: 3; 10 for images].", min=1, show_default=False, rich_help_panel=FIT)] = None,
     device: Annotated[Device, typer.Option("--device", help="Where to train.", case_sensitive=False, rich_help_panel=FIT)] = Device.auto,
+    backend: Annotated[Backend, typer.Option("--backend", help="Where the fits run: this process, or Ray workers (pip install 'lossadvisor[ray]').", case_sensitive=False, rich_help_panel=FIT)] = Backend.local,
+    address: Annotated[Optional[str], typer.Option("--address", help="With --backend ray: the cluster to join (default: start a local Ray).", rich_help_panel=FIT)] = None,
     no_batch: Annotated[bool, typer.Option("--no-batch", help="Train one model at a time (slower; same numbers within tolerance).", rich_help_panel=FIT)] = False,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap replicates for the confidence intervals.", min=100, rich_help_panel=FIT)] = 1000,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.text,
@@ -66,6 +73,12 @@ def trial(
         raise ConfigError(f"give one of --losses, --candidates or --sweep, not {' and '.join(chosen)}")
     if source.stream or source.exact:
         raise ConfigError("trial fits its models in memory; --stream and --exact apply to profile, recommend and check")
+    if address is not None and backend is not Backend.ray:
+        raise ConfigError("--address names a Ray cluster; it needs --backend ray")
+    if backend is Backend.ray:
+        from lossadvisor.trials.ray_backend import import_ray
+
+        import_ray()   # fail now, with the install command, not after loading the data
     segmentation = source.masks is not None or images is not None or manifest is not None
     if segmentation:
         from lossadvisor.cli.trial_seg import check_segmentation_source
@@ -136,6 +149,7 @@ def trial(
         from lossadvisor.profiling.groups import parse_sensitive
 
         options = _replace(options, sensitive=parse_sensitive(source.sensitive))
+    options = replace(options, backend=backend.value, address=address)
     assembled = None if sweep_spec else assemble(specs, baseline, facts.task)
     kept_baseline = needs_recommend and assembled is not None and len(assembled) < 2
     if kept_baseline:

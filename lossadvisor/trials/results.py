@@ -28,6 +28,9 @@ class TrialOptions:
     bootstrap: int = 1000
     train: TrainConfig = field(default_factory=TrainConfig)
     sensitive: tuple[str, ...] = ()   # --sensitive: per-group metrics and gaps (trials.group_metrics)
+    backend: str = "local"            # local, or ray (lossadvisor.trials.ray_backend)
+    address: str | None = None        # the Ray cluster; None starts a local Ray instance
+    ray_groups: int | None = None     # how many groups of members to send out; None: one per CPU of the cluster
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,12 @@ def run_trials(
         tensors = to_tensors(prepared, device, {m.form for m in members})
         n_out = prepared.n_classes if prepared.task in ("binary", "multiclass") else 2
         sizes = [tensors.x_train.shape[1], *options.train.hidden, n_out]
-        traces, outcome = _train(members, tensors, scorer, options, sizes, on_epoch)
+        if options.backend == "ray":
+            from lossadvisor.trials.ray_backend import train_on_ray
+
+            traces, outcome = train_on_ray(members, tensors, scorer, replace(options, device=device), sizes, on_epoch)
+        else:
+            traces, outcome = _train(members, tensors, scorer, options, sizes, on_epoch)
     finally:
         torch.set_num_threads(previous_threads)
     by_candidate = [[i for i, m in enumerate(members) if m.candidate == c] for c in range(len(specs))]
