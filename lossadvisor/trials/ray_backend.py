@@ -48,23 +48,24 @@ def split_members(n_members: int, n_groups: int) -> list[range]:
     return groups
 
 
-def train_group(members, tensors, scorer, options, sizes):
-    """One Ray task: train these members with the local engine on this worker's device."""
+def train_group(train_local, members, tensors, scorer, options, sizes):
+    """One Ray task: train these members with the local engine (`train_local`) on this worker's device."""
     import torch
-
-    from lossadvisor.trials.run import _train
 
     torch.set_num_threads(options.threads)
     device = torch.device(options.device)
     members = [replace(m, loss=m.loss.to(device)) for m in members]
     tensors = _move(tensors, device)
-    traces, outcome = _train(members, tensors, scorer, replace(options, backend="local"), sizes, None)
+    traces, outcome = train_local(members, tensors, scorer, replace(options, backend="local"), sizes, None)
     return traces, outcome.epochs_run, outcome.steps, outcome.vmap_groups
 
 
-def train_on_ray(members: Sequence, tensors, scorer, options, sizes: Sequence[int],
+def train_on_ray(train_local: Callable, members: Sequence, tensors, scorer, options, sizes: Sequence[int],
                  on_epoch: Callable[[int], None] | None = None):
-    """Train the members in groups on Ray workers; (traces in member order, merged TrainOutcome)."""
+    """Train the members in groups on Ray workers; (traces in member order, merged TrainOutcome).
+
+    `train_local` is the local backend's training function (lossadvisor.trials.run), run by each task.
+    """
     import torch
 
     from lossadvisor.trials.train_types import TrainOutcome
@@ -86,7 +87,8 @@ def train_on_ray(members: Sequence, tensors, scorer, options, sizes: Sequence[in
         shared_tensors = ray.put(_move(tensors, torch.device("cpu")))
         shared_scorer = ray.put(scorer)
         start = time.perf_counter()
-        futures = [task.remote([cpu_members[i] for i in group], shared_tensors, shared_scorer, options, list(sizes))
+        futures = [task.remote(train_local, [cpu_members[i] for i in group], shared_tensors, shared_scorer, options,
+                               list(sizes))
                    for group in groups]
         results = ray.get(futures)
         seconds = time.perf_counter() - start

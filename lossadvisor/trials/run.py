@@ -95,7 +95,8 @@ def run_trials(
         if options.backend == "ray":
             from lossadvisor.trials.ray_backend import train_on_ray
 
-            traces, outcome = train_on_ray(members, tensors, scorer, replace(options, device=device), sizes, on_epoch)
+            traces, outcome = train_on_ray(_train, members, tensors, scorer, replace(options, device=device), sizes,
+                                           on_epoch)
         else:
             traces, outcome = _train(members, tensors, scorer, options, sizes, on_epoch)
     finally:

@@ -64,7 +64,7 @@ class _InlineRay(types.ModuleType):
     def remote(self, **resources):
         def wrap(function):
             def run(*args):
-                self.calls.append(len(args[0]))
+                self.calls.append(len(args[1]))
                 return function(*args)
             return types.SimpleNamespace(remote=run)
         return wrap

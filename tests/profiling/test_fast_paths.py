@@ -12,7 +12,7 @@ from lossadvisor import csv_arrow
 from lossadvisor.load import load_dataset, read_table
 from lossadvisor.profiling import overview as O
 
-SAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("sample_data").glob("*.csv"))
+SAMPLES = sorted(Path(__file__).resolve().parents[2].joinpath("sample_data").glob("*.csv"))
 
 TRICKY = {
     "dates_stay_text": "when,v,label\n2020-01-01,1,0\n2020-01-02 10:00:00,2,1\n2020-01-03,3,0\n",

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from lossadvisor.cli import app
+from lossadvisor.cli.main import app
 from lossadvisor.load import LoadOptions
-from lossadvisor.profiling import ProfileOptions, profile_table
+from lossadvisor.profiling.measure import ProfileOptions, profile_table
 from lossadvisor.profiling import stream_read
 from lossadvisor.profiling.sketches import (
     HLL_STANDARD_ERROR, BottomK, DistinctCounter, Moments, _bit_length, row_keys, value_hashes,
