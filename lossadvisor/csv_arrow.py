@@ -6,10 +6,10 @@ What pyarrow reads differently, and what is done about it:
 
 - timestamps, dates and times: pandas keeps the text, so those columns are read again as text;
 - a column with no values at all: pandas makes it float NaN, so it is cast to float;
-- an odd number of quote characters (an unterminated quote), booleans with missing values (pandas: object True/False/NaN), numbers padded with spaces or in an
-  otherwise text-typed column, empty or repeated header names, ragged rows, quoted line breaks, bad
-  UTF-8, an empty file: anything pyarrow reads as text that pandas would read as numbers, and anything
-  pyarrow refuses, goes to pandas, which also gives the usual error messages.
+- anything else where the two could differ goes to pandas, which also gives the usual error messages: an
+  odd number of quote characters (an unterminated quote), booleans with missing values (pandas: object
+  True/False/NaN), integers past int64 (pandas: uint64 or text), text that pandas would read as numbers,
+  empty or repeated header names, ragged rows, bad UTF-8, an empty file, and anything pyarrow refuses.
 """
 
 from __future__ import annotations

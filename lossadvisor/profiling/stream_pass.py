@@ -40,7 +40,7 @@ class PassResult:
 
     rows: int
     columns: dict[str, ColumnSummary]
-    row_hashes: np.ndarray
+    row_hashes: np.ndarray | None             # dropped once the duplicates are counted
     target_tally: pd.Series | None            # exact counts of target rows (NaN included), None past TALLY_CAP
     target_moments: Moments
     target_flags: dict[str, int]               # zeros, negatives, non-integers, missing, posinf, neginf, nonnumeric
@@ -134,6 +134,7 @@ class StreamPass:
     def result(self) -> PassResult:
         sample, positions = self.sample.result()
         hashes = np.concatenate(self.hashes) if self.hashes else np.empty(0, dtype=np.uint64)
+        self.hashes = []   # the parts are copied into one array: keep 8 bytes a row once, not twice
         values = np.concatenate(self.values) if self.values else (np.empty(0) if self.values is not None else None)
         return PassResult(self.rows, self.columns, hashes, self.tally, self.moments, self.flags, values,
                           sample, positions)

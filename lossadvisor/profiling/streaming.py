@@ -56,7 +56,7 @@ def should_stream(path: str | None, stream: bool, above_bytes: int = STREAM_ABOV
 def stream_profile(path: str, load: LoadOptions, options, stream: StreamOptions = StreamOptions()):
     """Profile a file, folder or glob in one pass; returns a Profile with its `sampling` section."""
     from lossadvisor.profiling.stream_pass import StreamPass
-    from lossadvisor.profiling.stream_read import TypeChange, resolve_source, scan
+    from lossadvisor.profiling.stream_read import TypeChange, resolve_source
 
     if load.masks is not None:
         raise LoadError("--masks cannot be combined with streaming; profile the masks without --stream")
@@ -114,6 +114,7 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
     sample, columns = result.sample, result.columns
     target = resolve_target(sample, load.target)
     overview = _overview(result)
+    result.row_hashes = None   # 8 bytes a row, not needed past the duplicate count
     kinds = overview.column_kinds
     exact_target = _target_multiset(result, target)
     task_frame = exact_target if exact_target is not None else sample
@@ -149,7 +150,8 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
     if exact_target is None:
         flags = result.target_flags
         nonfinite[target[0]] = {"nan": flags["missing"], "posinf": flags["posinf"], "neginf": flags["neginf"]}
-    sampling = _sampling(result, stream, options.seed, exact_target is not None or stream.exact, task, overview)
+    sampling = _sampling(result, stream, options.seed, exact_target is not None or stream.exact, task,
+                         structure.type == "timeseries")
     profile = Profile(label, result.rows, len(columns), target, task, task_info.evidence, overview, structure,
                       classes, noise, stats, outliers, None, nonfinite, sampling=sampling)
     cardinality = {n: columns[n].distinct.count for n, k in kinds.items()
@@ -195,8 +197,8 @@ def _duplicates(hashes: np.ndarray) -> int:
     """Rows whose 64-bit hash repeats an earlier row's (a false match has probability under n²/2^65)."""
     if len(hashes) < 2:
         return 0
-    ordered = np.sort(hashes)
-    return int(np.count_nonzero(ordered[1:] == ordered[:-1]))
+    hashes.sort()   # in place: no second copy of 8 bytes a row
+    return int(np.count_nonzero(hashes[1:] == hashes[:-1]))
 
 
 def _group_column(kinds, columns, target, rows: int) -> str | None:
@@ -240,7 +242,7 @@ def _target_stats(result, sample, features, target, task, seed, exact_target, ta
                    maximum=m.maximum, missing=flags["missing"], nonfinite=result.rows - flags["missing"] - m.count)
 
 
-def _sampling(result, stream: StreamOptions, seed: int, target_exact: bool, task: str, overview) -> Sampling:
+def _sampling(result, stream: StreamOptions, seed: int, target_exact: bool, task: str, timeseries: bool) -> Sampling:
     n = len(result.sample)
     rank_error = math.sqrt(math.log(2 / DKW_ALPHA) / (2 * n)) if n else 1.0
     approximate = {
@@ -251,7 +253,7 @@ def _sampling(result, stream: StreamOptions, seed: int, target_exact: bool, task
     if estimated:
         approximate["distinct_counts"] = (f"exact up to {EXACT_DISTINCT:,} values, then HyperLogLog with relative "
                                           f"standard error {HLL_STANDARD_ERROR:.2%}: {', '.join(estimated)}")
-    from_sample = ["label_noise", "feature_outliers", "structure time-series facts"]
+    from_sample = ["label_noise", "feature_outliers"] + (["structure time-series facts"] if timeseries else [])
     if task in REGRESSION_TASKS:
         from_sample += ["target_stats.variance_mean_slope", "target_stats.sample"]
         if not target_exact:
@@ -263,6 +265,6 @@ def _sampling(result, stream: StreamOptions, seed: int, target_exact: bool, task
     if target_exact:
         exact.append("target_stats quantiles, median, mad, outlier_fraction, tail_index")
     full = n >= result.rows
-    return Sampling(reader="pyarrow (CSV streaming reader / Parquet dataset scanner)", rows_scanned=result.rows,
+    return Sampling(reader="pyarrow (streaming CSV reader; Parquet row group by row group)", rows_scanned=result.rows,
                     sample_rows=n, seed=seed, exact=tuple(exact), approximate=approximate,
                     from_sample=tuple(from_sample) if not full else ())
