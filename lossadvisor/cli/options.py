@@ -162,6 +162,9 @@ class DataSource:
         """Whether the data is profiled in one bounded-memory pass rather than read into memory."""
         from lossadvisor.profiling.streaming import should_stream
 
+        if self.stream and self.path in (None, "-"):
+            raise ConfigError("--stream reads a file, a folder or a glob of Parquet files; stdin and masks are "
+                              "read into memory")
         streams = should_stream(self.path, self.stream, self.stream_above << 20)
         if self.exact and not streams:
             raise ConfigError("--exact applies only when streaming (--stream, or a file past --stream-above)")

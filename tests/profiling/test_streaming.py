@@ -212,6 +212,7 @@ def test_stream_above_zero_streams_and_the_default_does_not():
     (["profile", "sample_data/lossadvisor-check.yaml", "--stream"], "cannot stream"),
     (["profile", "sample_data/masks", "--stream"], "no Parquet files"),
     (["trial", "sample_data/counts.csv", "--stream"], "trial fits its models in memory"),
+    (["profile", "-", "--stream"], "stdin and masks are read into memory"),
     (["check", "sample_data/counts.csv", "--stream", "--target", "nope"], "target column 'nope' not found"),
 ])
 def test_streaming_errors_are_one_line_and_exit_2(args, message):
