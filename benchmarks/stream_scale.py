@@ -33,9 +33,9 @@ def chunks(rows: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     for start in range(0, rows, CHUNK):
         n = min(CHUNK, rows - start)
-        x = rng.normal(size=(n, 17)).astype(np.float32).round(4)
+        x = rng.normal(size=(n, 17)).round(4)   # 4 decimals in float64, so the CSV holds short numbers
         score = x[:, 0] + 0.5 * x[:, 1] - x[:, 2] + rng.normal(scale=0.5, size=n)
-        columns = {f"x{i}": x[:, i].astype(np.float64) for i in range(17)}
+        columns = {f"x{i}": x[:, i] for i in range(17)}
         columns["city"] = np.array(["a", "b", "c", "d", "e"])[rng.integers(0, 5, size=n)]
         columns["flag"] = rng.integers(0, 2, size=n)
         columns["label"] = np.digitize(score, [0.85, 2.05])   # about 60/30/10
