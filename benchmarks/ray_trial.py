@@ -58,8 +58,8 @@ def main() -> None:
     same = per_seed(remote) == per_seed(local)
     print(f"5 candidates × 3 seeds × {args.epochs} epochs, {args.rows:,} × 20 binary table")
     print(f"local (one batched model)      : {local_wall:6.2f} s (training {local.seconds:5.2f} s)")
-    print(f"ray, {cpus} CPU(s), {min(cpus, 15)} groups     : {ray_wall:6.2f} s (training {remote.seconds:5.2f} s "
-          f"(tasks, worker start-up included) + Ray start {startup:4.1f} s; {local_wall / ray_wall:.2f}× the local speed")
+    print(f"ray, {cpus} CPU(s), {min(cpus, 15)} groups     : {ray_wall:6.2f} s (tasks {remote.seconds:5.2f} s, "
+          f"worker start-up included) + Ray start {startup:4.1f} s; {local_wall / ray_wall:.2f}× the local speed")
     print(f"per-seed metrics identical     : {same}")
 
 

@@ -86,9 +86,13 @@ def _count_quotes(path: Path, chunk: int = 1 << 24) -> int:
 def _beyond_int64(column) -> bool:
     import pyarrow.compute as pc
 
-    bounds = pc.min_max(pc.filter(column, pc.is_finite(column))).as_py()
-    low, high = bounds["min"], bounds["max"]
-    return low is not None and (abs(low) >= 2.0**63 or abs(high) >= 2.0**63)
+    def beyond(values) -> bool:
+        bounds = pc.min_max(values).as_py()
+        low, high = bounds["min"], bounds["max"]
+        return low is not None and (abs(low) >= 2.0**63 or abs(high) >= 2.0**63)
+
+    # Only a column reaching past ±2^63 at all (or holding ±inf) is looked at again without its infinities.
+    return beyond(column) and beyond(pc.filter(column, pc.is_finite(column)))
 
 
 def _is_temporal(kind) -> bool:

@@ -101,10 +101,11 @@ def profile_overview(frame: pd.DataFrame) -> Overview:
     the constant check) and stand in for the values in the row hash that finds duplicates.
     """
     keys, distinct, constant = {}, {}, []
+    missing_counts = frame.isna().sum()
     for name in frame.columns:
         column = frame[name]
         if _is_plain_numeric(column):
-            keys[name] = _hashable_numbers(column)
+            keys[name] = _hashable_numbers(column, has_nan=bool(missing_counts[name]))
             if _is_constant(column):
                 constant.append(str(name))
             continue
@@ -118,7 +119,8 @@ def profile_overview(frame: pd.DataFrame) -> Overview:
     kinds = {str(c): column_kind(frame[c], distinct.get(str(c))) for c in frame.columns}
     hashed = [c for c in keys if kinds[str(c)] != "list"]
     constant = [c for c in constant if kinds[c] != "list"]
-    missing = {str(c): round(float(v), 6) for c, v in frame.isna().mean().items()}
+    rows = max(len(frame), 1)
+    missing = {str(c): round(float(v) / rows, 6) if len(frame) else float("nan") for c, v in missing_counts.items()}
     duplicates = count_duplicate_rows(pd.DataFrame({i: keys[c] for i, c in enumerate(hashed)})) if hashed else 0
     return Overview(
         rows=int(frame.shape[0]),
@@ -158,12 +160,13 @@ def _is_plain_numeric(column: pd.Series) -> bool:
     return isinstance(column.dtype, np.dtype) and kind in "biufM"
 
 
-def _hashable_numbers(column: pd.Series) -> np.ndarray:
+def _hashable_numbers(column: pd.Series, has_nan: bool = True) -> np.ndarray:
     """The values with 0.0 and -0.0 made one, and every NaN made the same NaN, as pandas' equality has them."""
     values = column.to_numpy()
     if values.dtype.kind == "f":
         values = values + 0.0   # -0.0 + 0.0 == +0.0
-        values[np.isnan(values)] = np.nan
+        if has_nan:
+            values[np.isnan(values)] = np.nan
     return values
 
 
