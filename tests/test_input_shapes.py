@@ -180,3 +180,20 @@ def test_float16_masks_do_not_warn(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         code, _, err = _cli("profile", "--masks", folder)
     assert code == 0, err
+
+
+@pytest.mark.parametrize(("when", "recommend", "message"), [
+    ("{fact: [task], eq: binary}", "{loss: focal}", "rule MY-1: key 'fact' must be a fact name (a string), got list"),
+    ("{fact: {a: 1}, eq: binary}", "{loss: focal}", "rule MY-1: key 'fact' must be a fact name (a string), got dict"),
+    ("{fact: task, eq: binary}", "{loss: focal, params: {gamma: {derive: {a: 1}}}}",
+     "rule MY-1: key 'recommend.params.gamma.derive' must be a formula name (a string), got dict"),
+    ("{fact: task, eq: binary}", "{loss: focal, params: {gamma: {derive: [1]}}}",
+     "rule MY-1: key 'recommend.params.gamma.derive' must be a formula name (a string), got list"),
+])
+def test_rule_fields_of_the_wrong_type_are_refused_with_the_rule_id(tmp_path: Path, when, recommend, message) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(f"- id: MY-1\n  summary: s\n  source: guide\n  when: {when}\n  recommend: {recommend}\n")
+    for args in (("rules", "validate", path), ("recommend", "--task", "binary", "--rules", path)):
+        code, _, err = _cli(*args)
+        assert code == 2
+        _one_error_line(err, message)

@@ -278,6 +278,9 @@ def _parse_param(loss: str, name: str, spec: Any, where: str) -> ParamRule:
     key = f"recommend.params.{name}"
     if not isinstance(spec, dict) or "derive" not in spec:
         return ParamRule(name=name, value=spec)
+    if not isinstance(spec["derive"], str):
+        raise ConfigError(f"{where}: key '{key}.derive' must be a formula name (a string), got "
+                          f"{type(spec['derive']).__name__} (formulas: {', '.join(sorted(DERIVATIONS))})")
     derivation = DERIVATIONS.get(spec["derive"])
     if derivation is None:
         raise ConfigError(f"{where}: key '{key}': unknown formula '{spec['derive']}' "

@@ -262,6 +262,9 @@ def rule_files(draw) -> bytes:
     for index in range(draw(st.integers(0, 3))):
         rule = {"id": draw(st.sampled_from([f"R-{index}", "R-0", "", 5])), "summary": "s", "source": "guide 6.1",
                 "when": {"fact": "task", "eq": "binary"}, "recommend": {"loss": "focal"}}
+        if draw(st.booleans()):  # a nested field of the wrong type: fact as a list, derive as a mapping, ...
+            rule["when"] = {"fact": draw(st.one_of(json_values, st.just("task"))), "eq": "binary"}
+            rule["recommend"] = {"loss": "focal", "params": {"gamma": {"derive": draw(json_values)}}}
         for key in draw(st.lists(st.sampled_from(["id", "summary", "when", "recommend", "adjust", "advise", "score",
                                                    "confidence", "caveats", "aliases", "source", "extra"]),
                                  max_size=3)):
