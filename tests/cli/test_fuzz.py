@@ -35,7 +35,6 @@ SHORT = settings(max_examples=60, deadline=None, derandomize=True, database=None
                  suppress_health_check=list(HealthCheck))
 LONG = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1500")), deadline=None, database=None,
                 phases=PHASES, suppress_health_check=list(HealthCheck))
-RUNS: list[str] = []  # one entry per CLI call, so a run can report how many examples it made
 
 TASKS = ["binary", "multiclass", "multilabel", "regression", "count", "multitarget", "segmentation"]
 ODD_CELLS = ["", "NA", "nan", "NaN", "inf", "-inf", "1e308", "1e309", "-1e309", "true", "False", '"', "'", "a|b", "|",
@@ -59,7 +58,6 @@ def check_promise(args: list[str], root: Path, allowed=(0, 2), stdin: bytes | No
             result = CliRunner().invoke(app, args, input=stdin)
         finally:
             os.chdir(old)
-    RUNS.append(args[0])
     err = result.stderr
     where = f"lossadvisor {' '.join(args)!r}\nstderr: {err!r}"
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -453,8 +451,3 @@ def test_fuzz_fact_flags(flag, value) -> None:
 def test_fuzz_fact_flags_long(flag, value) -> None:
     _option_case(flag, value)
 
-
-def test_fuzz_ran_and_counted() -> None:
-    """Runs last in this module: the short profile made a few hundred CLI calls."""
-    if RUNS:
-        print(f"\nfuzz: {len(RUNS)} CLI calls")
