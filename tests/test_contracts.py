@@ -57,6 +57,10 @@ def profiles(tmp_path_factory) -> dict[str, dict]:
         code, text, err = _cli("profile", SAMPLES / name, "--format", "json", *extra)
         assert code == 0, err
         out[name] = json.loads(text)
+    code, text, err = _cli("profile", SAMPLES / "groups_binary.csv", "--sensitive", "region", "--no-noise",
+                           "--format", "json")
+    assert code == 0, err
+    out["groups"] = json.loads(text)
     code, text, err = _cli("profile", "--masks", SAMPLES / "masks", "--format", "json")
     assert code == 0, err
     out["masks"] = json.loads(text)
@@ -102,7 +106,7 @@ def test_the_profile_schema_lists_exactly_the_profile_fields() -> None:
 
     from lossadvisor.profiling.profile import Profile
 
-    fields = {f.name for f in dataclasses.fields(Profile)} | {"schema_version"}
+    fields = {f.name for f in dataclasses.fields(Profile)} | {"schema_version", "groups"}  # groups: --sensitive
     assert set(schema("profile")["properties"]) == fields
 
 
