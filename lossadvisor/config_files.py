@@ -11,16 +11,26 @@ from typing import Any, Mapping
 
 import yaml
 
-from lossadvisor.errors import ConfigError
+from lossadvisor.errors import ConfigError, LossAdvisorError
 
 CONFIG_FILENAME = ".lossadvisor.yaml"
 PYPROJECT = "pyproject.toml"
 SECTIONS = ("check", "recommend")
 
 
+def read_config_text(path: Path) -> str:
+    """A config file's text, decoded like every file lossadvisor reads (lossadvisor.text_decoding)."""
+    from lossadvisor.text_decoding import read_text_file
+
+    try:
+        return read_text_file(path).text
+    except LossAdvisorError as exc:
+        raise ConfigError(f"invalid config in {path}: {exc}") from None
+
+
 def read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(read_config_text(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -29,7 +39,7 @@ def read_yaml(path: Path) -> Any:
 
 def read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_config_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid config in {path}: malformed TOML ({exc})") from None
 

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "lossadvisor"
 
 LAYERS = {  # stage (first name under lossadvisor) → layer; higher layers import lower ones
-    "errors": 0, "vocabulary": 0, "class_weights": 0, "config_files": 0,
+    "errors": 0, "vocabulary": 0, "class_weights": 0, "config_files": 0, "text_decoding": 0, "contracts": 0,
+    "schemas": 0,
     "load": 1, "csv_arrow": 1,
     "profiling": 2, "losses": 2,
     "advice": 3,

@@ -87,13 +87,14 @@ def test_loading_never_modifies_the_file(tmp_path):
     assert path.read_bytes() == before
 
 
-def test_empty_target_option_and_non_utf8_files_are_refused(tmp_path):
+def test_empty_target_option_and_non_utf8_files_given_as_utf8_are_refused(tmp_path):
     with pytest.raises(LoadError, match="--target is empty"):
         parse_target(" , ")
     path = tmp_path / "latin1.csv"
     path.write_bytes("x,label\n1,caf\xe9\n2,th\xe9\n".encode("latin-1"))
-    with pytest.raises(LoadError, match="save it as UTF-8"):
-        load_dataset(path)
+    assert load_dataset(path).encoding == "cp1252"  # detected and read (tests/test_text_decoding.py)
+    with pytest.raises(LoadError, match="is not valid UTF-8 text .*; check --encoding"):
+        load_dataset(path, LoadOptions(encoding="utf-8"))
 
 
 def test_a_repeated_header_name_is_refused(tmp_path):

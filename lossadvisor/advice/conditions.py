@@ -181,6 +181,8 @@ def parse_condition(raw: Any, where: str) -> Condition:
 
 def _parse_compare(raw: dict, where: str) -> Compare:
     name = raw["fact"]
+    if not isinstance(name, str):  # a list or mapping here would not even be hashable
+        raise ConfigError(f"{where}: key 'fact' must be a fact name (a string), got {type(name).__name__}")
     if name not in FACTS:
         raise ConfigError(f"{where}: unknown fact '{name}' (see `lossadvisor rules facts`)")
     kind = FACTS[name][0]

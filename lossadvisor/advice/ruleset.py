@@ -156,13 +156,12 @@ def read_rule_file(path: Path) -> list[Rule]:
     """Parse and validate one YAML rule file."""
     try:
         # The C build of yaml's SafeLoader (safe_load's loader, ~10x faster) where libyaml is present.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        data = yaml.load(_rule_text(path), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        problem = str(getattr(exc, "problem", None) or exc).strip().splitlines()[0]  # the reader's message spans lines
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
     if isinstance(data, dict) and set(data) == {"rules"}:
         data = data["rules"]
     if not isinstance(data, list):
@@ -175,6 +174,17 @@ def read_rule_file(path: Path) -> list[Rule]:
         seen.add(rule.id)
         rules.append(rule)
     return rules
+
+
+def _rule_text(path: Path) -> str:
+    """The file's text, decoded like every file lossadvisor reads (lossadvisor.text_decoding)."""
+    from lossadvisor.errors import LossAdvisorError
+    from lossadvisor.text_decoding import read_text_file
+
+    try:
+        return read_text_file(path).text
+    except LossAdvisorError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
 
 
 def parse_rule(raw: Any, file: str, index: int = 0) -> Rule:
@@ -268,6 +278,9 @@ def _parse_param(loss: str, name: str, spec: Any, where: str) -> ParamRule:
     key = f"recommend.params.{name}"
     if not isinstance(spec, dict) or "derive" not in spec:
         return ParamRule(name=name, value=spec)
+    if not isinstance(spec["derive"], str):
+        raise ConfigError(f"{where}: key '{key}.derive' must be a formula name (a string), got "
+                          f"{type(spec['derive']).__name__} (formulas: {', '.join(sorted(DERIVATIONS))})")
     derivation = DERIVATIONS.get(spec["derive"])
     if derivation is None:
         raise ConfigError(f"{where}: key '{key}': unknown formula '{spec['derive']}' "

@@ -36,15 +36,20 @@ def doctor_command(
     fmt: FormatOpt = Format.text,
     seed: SeedOpt = 0,
     threads: ThreadsOpt = 1,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds one call to the loss (or one check) may take.",
+                                           min=0.01, max=3600)] = 30.0,
 ) -> None:
-    """Run the guide's debugging checklist (6.3.10) on a loss. Exit 1 when a check fails."""
+    """Run the guide's debugging checklist (6.3.10) on a loss. Exit 1 when a check fails.
+
+    Without --task the doctor works out what the loss takes from probe calls and says so.
+    """
     import torch
 
     from lossadvisor.doctor.examine import doctor_target
     from lossadvisor.report.doctor_render import render_doctor_json, render_doctor_text
 
     torch.set_num_threads(threads)
-    report = doctor_target(target, task, _parse_params(params), seed)
+    report = doctor_target(target, task, _parse_params(params), seed, timeout)
     text = render_doctor_json(report) if fmt is Format.json else render_doctor_text(report, sys.stdout.isatty(), output_width())
     write_output(text, None)
     if not report.passed:

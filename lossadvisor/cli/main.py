@@ -29,7 +29,9 @@ class OneLineErrors(TyperGroup):
                 typer.echo(exc.ctx.get_help())
                 sys.exit(0)
             hint = f" (try 'lossadvisor {exc.ctx.command.name} --help')" if exc.ctx and exc.ctx.parent else ""
-            typer.echo(f"error: {exc.format_message()}{hint}", err=True)
+            from lossadvisor.cli.options import fail
+
+            fail(f"{exc.format_message()}{hint}")
             sys.exit(2)
         except typer.Abort:
             if not standalone_mode:
@@ -93,5 +95,24 @@ _register_commands()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    Python warnings never reach the user's terminal: numerical ones are handled where they arise
+    (and tests run the CLI with warnings as errors to keep it so); this filter is the safety net.
+    ``python -W ...`` or PYTHONWARNINGS still shows them. A reader that closes the pipe early
+    (`| head`) ends the program quietly (exit 141, as for any tool cut off by SIGPIPE).
+    """
+    import warnings
+
+    if not sys.warnoptions:
+        warnings.simplefilter("ignore")
+    try:
+        app()
+    except SystemExit:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            from lossadvisor.cli.options import close_broken_pipe
+
+            sys.exit(close_broken_pipe())
+        raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -75,8 +76,14 @@ SensitiveOpt = Annotated[
     typer.Option("--sensitive", help="Sensitive column(s), comma-separated: per-group facts, metrics and gaps.",
                  rich_help_panel=DATA_PANEL),
 ]
+EncodingOpt = Annotated[
+    Optional[str],
+    typer.Option("--encoding", help="Text encoding of the data file (default: detected; UTF-8, UTF-16, Windows-1252, "
+                                    "Latin-1).", rich_help_panel=DATA_PANEL),
+]
 MEASURE_PANEL = "Measuring"
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for every random choice.", rich_help_panel=MEASURE_PANEL)]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for every random choice (0 to 2**32 - 1).", min=0,
+                                      max=2**32 - 1, rich_help_panel=MEASURE_PANEL)]
 ThreadsOpt = Annotated[
     int,
     typer.Option("--threads", help="Threads for numerical work (1 is fastest on small shared machines).", min=1,
@@ -121,6 +128,7 @@ class DataSource:
     label_separator: str = "|"
     positive_class: str | None = None
     sensitive: str | None = None
+    encoding: str | None = None
     seed: int = 0
     threads: int = 1
     no_noise: bool = False
@@ -149,7 +157,8 @@ class DataSource:
 
         return LoadOptions(target=parse_target(self.target), task=self.task.value if self.task else None,
                            masks=self.masks, time_column=self.time_column, group_column=self.group_column,
-                           label_separator=self.label_separator, positive_class=self.positive_class)
+                           label_separator=self.label_separator, positive_class=self.positive_class,
+                           encoding=self.encoding)
 
     def load(self):
         """The loaded Dataset."""
@@ -203,6 +212,7 @@ DATA_OPTIONS = (
     ("label_separator", LabelSepOpt, "|"),
     ("positive_class", PositiveClassOpt, None),
     ("sensitive", SensitiveOpt, None),
+    ("encoding", EncodingOpt, None),
     ("seed", SeedOpt, 0),
     ("threads", ThreadsOpt, 1),
     ("no_noise", NoNoiseOpt, False),
@@ -237,9 +247,13 @@ def reads_data(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# Characters that end a line (str.splitlines) shown escaped, so a label like "a\rb" cannot split the error line.
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one line on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {message.strip().translate(_LINE_BREAKS)}", err=True)
     return typer.Exit(code)
 
 
@@ -252,11 +266,14 @@ def guarded(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
+            refuse_nonfinite(kwargs)
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except LossAdvisorError as exc:
             raise fail(str(exc)) from None
+        except BrokenPipeError:  # `lossadvisor ... | head`: the reader left; end quietly
+            raise typer.Exit(close_broken_pipe()) from None
         except KeyboardInterrupt:
             raise fail("interrupted", 130) from None
         except Exception as exc:  # an internal error still gets one line, never a traceback
@@ -267,10 +284,31 @@ def guarded(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, what the shell reports for a C tool cut off by `| head`
+
+
+def close_broken_pipe() -> int:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail again; the exit code to use."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (e.g. the test runner's stdout)
+        pass
+    return BROKEN_PIPE_EXIT
+
+
+def refuse_nonfinite(options: dict) -> None:
+    """Every numeric option means a number: NaN and ±inf are refused by name (typer parses them as floats)."""
+    for name, value in options.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise LossAdvisorError(f"--{name.replace('_', '-')} must be a finite number, got {value}")
+
+
 def write_output(text: str, output: Path | None) -> None:
     """Write a report to a file, or to stdout."""
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()  # a closed pipe shows here, inside the command, not at interpreter exit
         return
     try:
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")

@@ -68,6 +68,11 @@ def trial(
                                               parse_losses, parse_sweep)
     from lossadvisor.trials.members import resolve_device
 
+    for flag, value in (("--losses", losses), ("--sweep", sweep)):
+        if value is not None and not value.strip(" ,"):
+            from lossadvisor.losses.cards import list_losses
+
+            raise ConfigError(f"{flag} is empty; name losses from: {', '.join(list_losses())}")
     chosen = [name for name, value in (("--losses", losses), ("--candidates", candidates), ("--sweep", sweep)) if value]
     if len(chosen) > 1:
         raise ConfigError(f"give one of --losses, --candidates or --sweep, not {' and '.join(chosen)}")

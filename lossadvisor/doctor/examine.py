@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +26,7 @@ from lossadvisor.doctor.checklist import (
     call_loss,
 )
 from lossadvisor.doctor.inputs import DoctorCallError, InputMaker
+from lossadvisor.doctor.probe import DEFAULT_TIMEOUT, CallTimeout, call_with_timeout, contract_check, infer_kinds
 from lossadvisor.losses.cards import INPUT_KINDS, LOSS_CARDS, get_card
 from lossadvisor.vocabulary import DOCTOR_SCHEMA_VERSION
 
@@ -41,14 +42,15 @@ class DoctorReport:
     target: str
     inputs: str
     checks: list[DoctorCheck] = field(default_factory=list)
+    reason: str = ""  # why these inputs: given with --task, the zoo card, or inferred by probe calls
 
     @property
     def passed(self) -> bool:
         return all(c.passed or c.level != "error" for c in self.checks)
 
     def to_dict(self) -> dict:
-        return {"schema_version": DOCTOR_SCHEMA_VERSION, "target": self.target, "inputs": self.inputs, "passed": self.passed,
-                "checks": [asdict(c) for c in self.checks]}
+        return {"schema_version": DOCTOR_SCHEMA_VERSION, "target": self.target, "inputs": self.inputs,
+                "reason": self.reason, "passed": self.passed, "checks": [asdict(c) for c in self.checks]}
 
 
 # --- loading --------------------------------------------------------------------------
@@ -104,34 +106,59 @@ def _num_classes(loss) -> int:
     return 3
 
 
-def run_doctor(loss: Callable, inputs: str = "class_logits", target: str = "loss", seed: int = 0) -> DoctorReport:
+def run_doctor(loss: Callable, inputs: str = "class_logits", target: str = "loss", seed: int = 0,
+               timeout: float = DEFAULT_TIMEOUT) -> DoctorReport:
     """Run every check on ``loss`` with inputs of kind ``inputs`` (or a task name).
 
-    Raises DoctorCallError when the loss cannot be called on ordinary inputs at all.
+    Raises DoctorCallError when the loss cannot be called on ordinary inputs at all; a call that
+    does not return within ``timeout`` seconds, or an output that is not a floating tensor, is a
+    failed check.
     """
-    import torch
-
     kind = TASK_INPUTS.get(inputs, inputs)
     maker = InputMaker(kind, _num_classes(loss), seed=seed)
     try:
-        probe = call_loss(loss, kind, maker.random(), maker.target)
+        probe = call_with_timeout(lambda: call_loss(loss, kind, maker.random(), maker.target), timeout)
+    except CallTimeout as exc:
+        return DoctorReport(target, kind, [DoctorCheck("returns within the time limit", False, "error", str(exc))])
     except (Exception, SystemExit) as exc:
         raise DoctorCallError(f"cannot call {target} on {kind} inputs: {type(exc).__name__}: {exc}") from None
-    if not isinstance(probe, torch.Tensor):
-        raise DoctorCallError(f"{target} returned {type(probe).__name__}, not a tensor")
-    checks = []
+    contract = contract_check(loss, probe)
+    checks = [contract]
+    if not contract.passed:
+        return DoctorReport(target, kind, checks)
     for check, name in CHECKS.items():
         try:
-            checks.append(check(loss, maker))
+            checks.append(call_with_timeout(lambda: check(loss, maker), timeout))
+        except CallTimeout as exc:
+            checks.append(DoctorCheck(name, False, "error", str(exc)))
         except Exception as exc:
             checks.append(DoctorCheck(name, False, "error", f"{type(exc).__name__}: {exc}"))
     return DoctorReport(target, kind, checks)
 
 
-def doctor_target(target: str, task: str | None = None, params: dict | None = None, seed: int = 0) -> DoctorReport:
-    """Load a loss ('file.py:attr', 'module:attr' or a zoo name) and run the doctor on it."""
+def doctor_target(target: str, task: str | None = None, params: dict | None = None, seed: int = 0,
+                  timeout: float = DEFAULT_TIMEOUT) -> DoctorReport:
+    """Load a loss ('file.py:attr', 'module:attr' or a zoo name) and run the doctor on it.
+
+    Without a task (and no zoo card), the input kinds are inferred by probe calls (lossadvisor.doctor.probe).
+    """
     loss, card_inputs = load_target(target, params)
-    kind = task or card_inputs or "class_logits"
+    if task is None and card_inputs is None:
+        return _doctor_inferred(loss, target, seed, timeout)
+    kind = task or card_inputs
     if kind not in TASK_INPUTS and kind not in INPUT_KINDS:
         raise DoctorCallError(f"unknown task {kind!r}; choose one of {', '.join([*TASK_INPUTS, *INPUT_KINDS])}")
-    return run_doctor(loss, kind, target, seed)
+    reason = "given with --task" if task else "from the zoo card"
+    return replace(run_doctor(loss, kind, target, seed, timeout), reason=reason)
+
+
+def _doctor_inferred(loss: Callable, target: str, seed: int, timeout: float) -> DoctorReport:
+    inference = infer_kinds(loss, target, _num_classes(loss), seed, timeout)
+    reason = "inferred by probe calls: " + inference.reason
+    if inference.contract is not None:
+        return DoctorReport(target, inference.kinds[0], [inference.contract], reason)
+    reports = [run_doctor(loss, kind, target, seed, timeout) for kind in inference.kinds]
+    if len(reports) == 1:
+        return replace(reports[0], reason=reason)
+    checks = [replace(c, name=f"[{r.inputs}] {c.name}") for r in reports for c in r.checks]
+    return DoctorReport(target, " + ".join(r.inputs for r in reports), checks, reason)

@@ -60,13 +60,33 @@ def read_mask(path: Path) -> np.ndarray:
 
             with Image.open(path) as image:
                 array = np.asarray(image)
-    except (OSError, ValueError) as exc:
-        raise LoadError(f"cannot read mask {path.name}: {exc}") from exc
+    except Exception as exc:  # numpy and Pillow raise many kinds (EOFError, SyntaxError, ...) on a broken file
+        lines = str(exc).strip().splitlines()
+        raise LoadError(f"cannot read mask {path.name}: {lines[0] if lines else type(exc).__name__}") from None
     if array.ndim == 3 and array.shape[-1] in (3, 4):
         array = array[..., 0]  # a grey mask saved as RGB(A): channels are equal
-    if array.ndim < 2 or not np.issubdtype(array.dtype, np.integer) and not np.all(array == np.round(array)):
-        raise LoadError(f"mask {path.name} is not an integer label image (shape {array.shape}, dtype {array.dtype})")
+    problem = mask_problem(array)
+    if problem:
+        raise LoadError(f"mask {path.name} is not an integer label image: {problem} "
+                        f"(shape {array.shape}, dtype {array.dtype})")
     return array.astype(np.int64)
+
+
+def mask_problem(array: np.ndarray) -> str:
+    """Why an array cannot be a label mask ('' when it can): labels are whole, finite numbers in 2-D or more."""
+    if array.ndim < 2:
+        return "a mask needs two dimensions or more"
+    if array.dtype.kind in "biu":
+        return ""
+    if array.dtype.kind != "f":  # structured, string, complex, object: no label values to read
+        return "its values are not numbers"
+    if not np.isfinite(array).all():
+        return "it holds NaN or infinite values"
+    if not np.all(array == np.round(array)):
+        return "it holds values that are not whole numbers"
+    if np.abs(array.astype(np.float64)).max(initial=0) > 2**31:  # in float64: 2**31 overflows float16
+        return "its values are too large to be class labels"
+    return ""
 
 
 def mask_stats(files: tuple[Path, ...]) -> MaskStats:

@@ -86,7 +86,18 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
                 for n, k in kinds.items() if k == "categorical" and n not in target}
     cardinality = {n: count for n, count in distinct.items() if count > HIGH_CARDINALITY}
     noise_attempted = task in SINGLE_LABEL_TASKS and options.noise
-    return replace(profile, warnings=tuple(F.profile_findings(profile, cardinality, noise_attempted)))
+    findings = F.profile_findings(profile, cardinality, noise_attempted)
+    return replace(profile, warnings=(*encoding_findings(dataset.encoding), *findings))
+
+
+def encoding_findings(encoding: str | None) -> list[F.Finding]:
+    """Say how a text file that is not UTF-8 was decoded, so wrong accents can be traced to it."""
+    from lossadvisor.text_decoding import describe_encoding, is_utf8
+
+    if encoding is None or is_utf8(encoding):
+        return []
+    return [F.Finding("ENCODING", f"the file is not UTF-8; read as {describe_encoding(encoding)} "
+                                  "(pass --encoding if accented characters look wrong)", "info")]
 
 
 def target_nonfinite(frame: pd.DataFrame, target: tuple[str, ...]) -> dict[str, dict[str, int]]:

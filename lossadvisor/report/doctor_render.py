@@ -29,6 +29,8 @@ def render_doctor_text(report: DoctorReport, color: bool = False, width: int = 1
         table.add_row(c.name, verdict, c.detail)
     buffer = io.StringIO()
     console = Console(file=buffer, soft_wrap=False, width=width, force_terminal=color, no_color=not color)
+    if report.reason:
+        console.print(f"input kind: {report.inputs} ({report.reason})", markup=False)
     console.print(table)
     console.print("[bold green]all checks passed[/bold green]" if report.passed else
                   "[bold red]the doctor found problems[/bold red]")

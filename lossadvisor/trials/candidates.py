@@ -6,7 +6,6 @@ anything is trained, so a typo fails in milliseconds with the list of known name
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -105,14 +104,9 @@ def _parse_value(text: str) -> Any:
 
 def load_candidates_json(path: str | Path) -> tuple[list[CandidateSpec], CandidateSpec | None, tuple[str, ...]]:
     """Candidates, baseline and class order from ``recommend --format json`` output."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LossAdvisorError(f"candidates file not found: {path}") from None
-    except (OSError, ValueError) as exc:
-        raise LossAdvisorError(f"cannot read candidates from {path}: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("candidates"), list):
-        raise LossAdvisorError(f"{path} has no 'candidates' list (expected recommend --format json output)")
+    from lossadvisor.contracts import read_document
+
+    data = read_document(path, "recommendation", "candidates file")
     if not isinstance(data.get("class_order") or [], list):
         raise LossAdvisorError(f"{path}: 'class_order' must be a list of class names")
     specs = [_spec_from(entry, path) for entry in data["candidates"]]
@@ -123,7 +117,9 @@ def load_candidates_json(path: str | Path) -> tuple[list[CandidateSpec], Candida
 def check_candidates_fit(path: str | Path, task: str, classes: Sequence[str]) -> None:
     """Refuse candidates recommended for another task or another set of classes: their per-class
     parameters (weights, counts, priors) would land on the wrong classes."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    from lossadvisor.contracts import read_document
+
+    data = read_document(path, "recommendation", "candidates file")
     made_for = data.get("task")
     # Regression losses (MSE, Huber) also fit counts, as check_loss allows.
     if isinstance(made_for, str) and made_for != task and (made_for, task) != ("regression", "count"):

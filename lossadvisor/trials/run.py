@@ -42,8 +42,10 @@ def _train(members: list[Member], tensors: TrainTensors, scorer: Scorer, options
         return scorer.validation_scores([forms[offset + p] for p in positions], outputs)
 
     if options.batched:
-        outcome = train_members(members, tensors, options.train, sizes, score, on_epoch)
-        return outcome.traces, outcome
+        from lossadvisor.trials.oom import train_halving_on_oom
+
+        outcome, note = train_halving_on_oom(members, tensors, options.train, sizes, score, on_epoch, train_members)
+        return outcome.traces, (outcome if note is None else replace(outcome, notes=(note,)))
     traces, outcomes = [], []
     config = options.train
     if config.budget_s is not None:
@@ -178,6 +180,7 @@ def _pinball_tau(specs: Sequence[CandidateSpec], objective: str | None) -> float
 def _notes(prepared: PreparedData, scorer: Scorer, outcome: TrainOutcome, options: TrialOptions) -> tuple[str, ...]:
     notes = [f"metrics on {len(prepared.split.test)} held-out test rows; early stopping on "
              f"{len(prepared.split.val)} validation rows ({prepared.split.method} split)"]
+    notes.extend(outcome.notes)
     if prepared.task == "binary" and any(M.METRICS[n].kind in ("threshold", "label") for n in scorer.metric_names):
         notes.append("f1, recall and balanced_accuracy use the threshold that maximized F1 on the validation rows")
     if options.train.budget_s is not None:

@@ -77,6 +77,7 @@ class TrainOutcome:
     seconds: float
     cuda_graph: bool
     vmap_groups: int
+    notes: tuple[str, ...] = ()  # e.g. how an out-of-memory error changed the batching (trials.oom)
 
 
 # (member positions, validation outputs (m, n_val, k)) → one score per member, higher is better.

@@ -104,7 +104,7 @@ def test_plot_writes_a_png(binary_csv, tmp_path):
     (["--losses", "focal", "--metric", "rmse"], "does not apply to a binary"),
     (["--losses", "focal", "--metric", "nope"], "unknown metric"),
     (["--losses", "focal", "--objective", "nonsense"], "unknown objective"),
-    (["--losses", ","], "at least one loss"),
+    (["--losses", ","], "--losses is empty; name losses from"),
 ])
 def test_error_paths(binary_csv, args, message):
     assert message in _error(_run("trial", binary_csv, "--target", "y", *args, *FAST))
@@ -113,9 +113,9 @@ def test_error_paths(binary_csv, args, message):
 def test_malformed_candidates_file(binary_csv, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"candidates": [{"params": {}}]}')
-    assert "needs a 'loss'" in _error(_run("trial", binary_csv, "--target", "y", "--candidates", bad, *FAST))
+    assert "candidates[0].loss is missing" in _error(_run("trial", binary_csv, "--target", "y", "--candidates", bad, *FAST))
     bad.write_text("{not json")
-    assert "cannot read candidates" in _error(_run("trial", binary_csv, "--target", "y", "--candidates", bad, *FAST))
+    assert "is not valid JSON (line 1)" in _error(_run("trial", binary_csv, "--target", "y", "--candidates", bad, *FAST))
 
 
 def test_cuda_requested_without_cuda(binary_csv):
@@ -200,7 +200,7 @@ def test_trial_keeps_the_profiles_positive_class_when_integer_labels_have_gaps(t
 @pytest.mark.parametrize("task, order, message", [
     ("multiclass", ["cat", "dog", "fox"], "was recommended for a multiclass target; this data's target is binary"),
     ("binary", ["a", "b"], "was recommended for classes a, b; this data's classes are 0, 1"),
-    ("binary", "01", "'class_order' must be a list of class names"),
+    ("binary", "01", 'class_order must be a list, got "01"'),
 ])
 def test_trial_refuses_candidates_recommended_for_other_data(runner, binary_csv, tmp_path, task, order, message):
     # Bug: candidates from another dataset were trialled anyway; their class order silently fell back

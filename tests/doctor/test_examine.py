@@ -26,7 +26,7 @@ def _failed(report):
 def test_every_zoo_loss_passes_the_doctor(name):
     report = doctor_target(name)
     assert report.passed, [(c.name, c.detail) for c in report.checks if not c.passed]
-    assert len(report.checks) == 5
+    assert len(report.checks) == 6  # the output contract, then the five checklist items
 
 
 def test_good_user_losses_pass():
@@ -89,7 +89,8 @@ def test_cli_doctor_json_and_zoo_params():
     result = runner.invoke(app, ["doctor", "focal", "--params", '{"gamma": 0.5}', "--format", "json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["passed"] and data["inputs"] == "class_logits" and len(data["checks"]) == 5
+    assert data["passed"] and data["inputs"] == "class_logits" and len(data["checks"]) == 6
+    assert data["checks"][0]["name"] == "returns a floating-point tensor" and data["reason"] == "from the zoo card"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -124,7 +125,7 @@ def test_cli_losses_and_explain():
 
 @pytest.mark.parametrize("source, message", [
     ("import sys\nsys.exit(3)\n", "cannot import"),
-    ("import sys\n\ndef f(x, y):\n    sys.exit(4)\n", "cannot call"),
+    ("import sys\n\ndef f(x, y):\n    sys.exit(4)\n", "cannot tell what"),
 ])
 def test_doctor_survives_user_code_that_calls_sys_exit(runner, tmp_path, source, message):
     # Bug: the user's sys.exit(3) became lossadvisor's exit code 3, with nothing on stderr.
