@@ -140,8 +140,8 @@ def trial(
         configured, config_notes = configured_by_rules([sweep_spec.loss], profile, objective, rules_path)
         base_params = {k: v for k, v in configured[0].params.items() if k != sweep_spec.param}
     elif from_file:
-        check_candidates_fit(candidates, facts.task, facts.class_order)
-        specs, baseline, order = from_file
+        specs, baseline, order, made_for = from_file
+        check_candidates_fit(candidates, made_for, order, facts.task, facts.class_order)
         if order:
             facts = replace(facts, class_order=order)
     else:

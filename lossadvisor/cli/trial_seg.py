@@ -52,8 +52,8 @@ def segmentation_report(source: DataSource, images: Path | None, manifest: Path 
     if loss_names:
         specs, notes = configured_by_rules(loss_names, _mask_profile(source, data), objective, rules_path)
     elif from_file:
-        check_candidates_fit(candidates_path, "segmentation", ())
-        specs, baseline, _ = from_file
+        specs, baseline, order, made_for = from_file
+        check_candidates_fit(candidates_path, made_for, order, "segmentation", ())
     elif not sweep_spec:
         specs, baseline = recommended(_mask_profile(source, data), objective, top)
     if sweep_spec:

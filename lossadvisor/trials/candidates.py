@@ -102,8 +102,9 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def load_candidates_json(path: str | Path) -> tuple[list[CandidateSpec], CandidateSpec | None, tuple[str, ...]]:
-    """Candidates, baseline and class order from ``recommend --format json`` output."""
+def load_candidates_json(path: str | Path) -> tuple[list[CandidateSpec], CandidateSpec | None, tuple[str, ...], object]:
+    """Candidates, baseline, class order and the task they were recommended for, from ``recommend --format
+    json`` output (read once, so ``-`` can be standard input)."""
     from lossadvisor.contracts import read_document
 
     data = read_document(path, "recommendation", "candidates file")
@@ -111,20 +112,16 @@ def load_candidates_json(path: str | Path) -> tuple[list[CandidateSpec], Candida
         raise LossAdvisorError(f"{path}: 'class_order' must be a list of class names")
     specs = [_spec_from(entry, path) for entry in data["candidates"]]
     baseline = _spec_from(data["baseline"], path, baseline=True) if isinstance(data.get("baseline"), dict) else None
-    return specs, baseline, tuple(str(c) for c in data.get("class_order") or ())
+    return specs, baseline, tuple(str(c) for c in data.get("class_order") or ()), data.get("task")
 
 
-def check_candidates_fit(path: str | Path, task: str, classes: Sequence[str]) -> None:
-    """Refuse candidates recommended for another task or another set of classes: their per-class
-    parameters (weights, counts, priors) would land on the wrong classes."""
-    from lossadvisor.contracts import read_document
-
-    data = read_document(path, "recommendation", "candidates file")
-    made_for = data.get("task")
+def check_candidates_fit(path: str | Path, made_for: object, order: Sequence[str], task: str,
+                         classes: Sequence[str]) -> None:
+    """Refuse candidates recommended for another task (``made_for``) or another set of classes (``order``):
+    their per-class parameters (weights, counts, priors) would land on the wrong classes."""
     # Regression losses (MSE, Huber) also fit counts, as check_loss allows.
     if isinstance(made_for, str) and made_for != task and (made_for, task) != ("regression", "count"):
         raise LossAdvisorError(f"{path} was recommended for a {made_for} target; this data's target is {task}")
-    order = [str(c) for c in data.get("class_order") or ()]
     if order and classes and set(order) != set(classes):
         raise LossAdvisorError(f"{path} was recommended for classes {', '.join(order)}; "
                                f"this data's classes are {', '.join(classes)}")

@@ -71,6 +71,15 @@ def test_candidates_file_from_recommend(binary_csv, tmp_path):
     assert [c["label"] for c in json.loads(result.stdout)["candidates"]] == ["cross_entropy", "focal(gamma=1)"]
 
 
+def test_candidates_read_from_standard_input(binary_csv):
+    rec = {"task": "binary", "candidates": [{"loss": "focal", "params": {"gamma": 1.0}}],
+           "baseline": {"loss": "cross_entropy", "params": {}}, "class_order": ["0", "1"]}
+    args = ["trial", str(binary_csv), "--target", "y", "--candidates", "-", "--format", "json", *map(str, FAST)]
+    result = CliRunner().invoke(app, args, input=json.dumps(rec))
+    assert result.exit_code == 0, result.output
+    assert [c["label"] for c in json.loads(result.stdout)["candidates"]] == ["cross_entropy", "focal(gamma=1)"]
+
+
 def test_default_candidates_come_from_recommend(binary_csv):
     result = _run("trial", binary_csv, "--target", "y", "--no-noise", "--top", "1", "--format", "json", *FAST)
     assert result.exit_code == 0, result.output
