@@ -49,6 +49,7 @@ def trial(
     objective: Annotated[Optional[str], typer.Option("--objective", help="recall | precision | f1 | fbeta:B | balanced_accuracy | calibration | accuracy | mae | rmse | quantile:Q", rich_help_panel=CANDIDATES)] = None,
     metric: Annotated[Optional[str], typer.Option("--metric", help="Metric that decides (default from the task and objective).", rich_help_panel=FIT)] = None,
     seeds: Annotated[int, typer.Option("--seeds", help="Paired seeds per candidate.", min=1, rich_help_panel=FIT)] = 3,
+    folds: Annotated[Optional[int], typer.Option("--folds", help="Cross-fitting folds: every row tested once per seed (K ≥ 3); 1 = one train/validation/test split [default: 5 under 20,000 rows, else 1].", show_default=False, rich_help_panel=FIT)] = None,
     epochs: Annotated[Optional[int], typer.Option("--epochs", help="Most epochs per fit (early stopping may end sooner) [default: 10; 30 for images].", min=1, show_default=False, rich_help_panel=FIT)] = None,
     budget: Annotated[Optional[float], typer.Option("--budget", help="Stop after about this many seconds of training.", min=0.1, rich_help_panel=FIT)] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Rows (or images) per minibatch [default: 256; 8 images].", min=1, show_default=False, rich_help_panel=FIT)] = None,
@@ -76,6 +77,8 @@ def trial(
     chosen = [name for name, value in (("--losses", losses), ("--candidates", candidates), ("--sweep", sweep)) if value]
     if len(chosen) > 1:
         raise ConfigError(f"give one of --losses, --candidates or --sweep, not {' and '.join(chosen)}")
+    if folds is not None and folds < 1:
+        raise ConfigError(f"--folds must be at least 1 (1 = one train/validation/test split), got {folds}")
     if source.stream or source.exact:
         raise ConfigError("trial fits its models in memory; --stream and --exact apply to profile, recommend and check")
     if address is not None and backend is not Backend.ray:
@@ -102,6 +105,9 @@ def trial(
         _check_matplotlib()
     if segmentation:
         from lossadvisor.cli.trial_seg import segmentation_report
+        from lossadvisor.trials.folds import check_single_split
+
+        check_single_split(folds, "segmentation")
 
         epochs, batch_size, patience = epochs or SEG_EPOCHS, batch_size or SEG_BATCH, patience or SEG_PATIENCE
         options = _options(seeds, source.seed, metric, objective, no_batch, device.value, source.threads, bootstrap,
@@ -122,6 +128,9 @@ def trial(
 
     dataset = source.load()
     if len(dataset.target) > 1:
+        from lossadvisor.trials.folds import check_single_split
+
+        check_single_split(folds, "multi-target")
         report = _multitarget(dataset, source, loss_names, candidates, sweep, seeds, metric, objective, no_batch,
                               device.value, bootstrap, epochs or 10, budget, batch_size or 256, patience or 3)
         _write_report(report, fmt, output, plot)
@@ -154,7 +163,7 @@ def trial(
         from lossadvisor.profiling.groups import parse_sensitive
 
         options = _replace(options, sensitive=parse_sensitive(source.sensitive))
-    options = replace(options, backend=backend.value, address=address)
+    options = replace(options, backend=backend.value, address=address, folds=folds)
     assembled = None if sweep_spec else assemble(specs, baseline, facts.task)
     kept_baseline = needs_recommend and assembled is not None and len(assembled) < 2
     if kept_baseline:

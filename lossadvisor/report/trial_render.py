@@ -65,6 +65,7 @@ def report_dict(report: TrialReport) -> dict:
         "class_order": list(report.classes), "positive_class": report.positive_class,
         "candidates": [_candidate(c) for c in report.candidates],
         **({"groups": group_dict(report.groups)} if report.groups is not None else {}),
+        **({"folds": dict(report.folds)} if report.folds is not None else {}),
     }
 
 
@@ -98,8 +99,12 @@ def _class_metrics(report: TrialReport) -> list[str]:
 def _headline(report: TrialReport) -> str:
     positive = f" (positive class '{report.positive_class}')" if report.positive_class else ""
     unit = " images" if report.task == "segmentation" else ""
+    split = f"{report.split} split {report.rows['train']}/{report.rows['validation']}/{report.rows['test']}{unit}"
+    if report.folds is not None:  # cross-fitted: the scheme, K, and how many rows each seed tests
+        f = report.folds
+        split = f"{f['k']} {f['scheme']} folds, {f['tested_rows']}/{f['rows']} rows tested per seed"
     return (f"{report.task}{positive} · metric {report.metric} · {len(report.seeds)} seeds · {report.epochs_run} epochs · "
-            f"{report.split} split {report.rows['train']}/{report.rows['validation']}/{report.rows['test']}{unit} · "
+            f"{split} · "
             f"{report.device}{' (CUDA graph)' if report.cuda_graph else ''} · "
             f"{'batched' if report.batched else 'sequential'} · {report.seconds:.1f} s")
 

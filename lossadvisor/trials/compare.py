@@ -14,7 +14,7 @@ from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.diagnostics import diagnose, grad_norm_summary
 from lossadvisor.trials.evaluate import Scorer
 from lossadvisor.trials.results import CandidateResult, SeedResult, TrialOptions
-from lossadvisor.trials.stats import Comparison, mean_sd, paired_bootstrap, replicate_scores
+from lossadvisor.trials.stats import Comparison, WeightedScore, mean_sd, paired_bootstrap, replicate_scores
 from lossadvisor.trials.train_types import Member, MemberTrace
 
 
@@ -38,20 +38,35 @@ def compare_candidates(results: list[CandidateResult], by_candidate: list[list[i
     """Each candidate against the baseline and against the best candidate, paired by seed and test rows."""
     rows, name = scorer.prepared.split.test, scorer.primary.name
     scored = [i for i, t in enumerate(traces) if t.test_output is not None]  # diverged-from-start members have none
+    scorers = {i: scorer.weighted(name, rows, traces[i].test_output, members[i].form,
+                                  scorer.threshold(traces[i].val_output, members[i].form)) for i in scored}
+    return compare_scored(results, by_candidate, base_index, scorers, len(rows), scorer.primary.higher_is_better,
+                          name, options)
+
+
+def compare_scored(results: list[CandidateResult], by_candidate: list[list[int]], base_index: int,
+                   scorers: dict[int, WeightedScore], n_rows: int, higher_is_better: bool, name: str,
+                   options: TrialOptions) -> tuple[list[CandidateResult], int | None]:
+    """The comparisons from each scored member's primary metric as a function of row weights.
+
+    ``by_candidate[c]`` lists candidate c's members in seed order (pairs are made by position);
+    ``scorers`` has the members that have predictions. Shared by the single split and cross-fitting
+    (:mod:`lossadvisor.trials.crossfit`, where a member is one seed's out-of-fold predictions).
+    """
+    scored = list(scorers)
     column = {i: j for j, i in enumerate(scored)}
-    scorers = [scorer.weighted(name, rows, traces[i].test_output, members[i].form,
-                               scorer.threshold(traces[i].val_output, members[i].form)) for i in scored]
-    replicates = replicate_scores(scorers, len(rows), options.bootstrap, options.seed)
-    points = {i: float(s(None)[0]) for i, s in zip(scored, scorers)}
+    replicates = replicate_scores([scorers[i] for i in scored], n_rows, options.bootstrap, options.seed)
+    points = {i: float(scorers[i](None)[0]) for i in scored}
+
     def compare(c: int, reference: int) -> Comparison:
         pairs = [(i, b) for i, b in zip(by_candidate[c], by_candidate[reference]) if i in column and b in column]
         return paired_bootstrap(
             replicates[:, [column[i] for i, _ in pairs]], replicates[:, [column[b] for _, b in pairs]],
             [points[i] for i, _ in pairs], [points[b] for _, b in pairs],
-            scorer.primary.higher_is_better, options.seed,
+            higher_is_better, options.seed,
         )
 
-    sign = 1.0 if scorer.primary.higher_is_better else -1.0
+    sign = 1.0 if higher_is_better else -1.0
     means = [sign * r.summary[name][0] for r in results]
     ranked = [c for c in range(len(results)) if np.isfinite(means[c])]
     best = max(ranked, key=lambda c: means[c]) if ranked else None

@@ -31,8 +31,8 @@ class Diagnostic:
     source: str
 
 
-def _seeds(count: int, total: int) -> str:
-    return f"{count} of {total} seed{'s' if total != 1 else ''}"
+def _seeds(count: int, total: int, unit: str = "seed") -> str:
+    return f"{count} of {total} {unit}{'s' if total != 1 else ''}"
 
 
 # Each flag: its code, the per-member test, what was seen ("... in 2 of 3 seeds"), the advice, the source.
@@ -54,8 +54,8 @@ _FLAGS = (
 )
 
 
-def diagnose(traces: Sequence[MemberTrace]) -> list[Diagnostic]:
-    """Flags for one candidate from its members' traces (one per seed)."""
+def diagnose(traces: Sequence[MemberTrace], unit: str = "seed") -> list[Diagnostic]:
+    """Flags for one candidate from its members' traces (one per seed; cross-fitted: one per ``unit`` "seed × fold")."""
     total = len(traces)
     found: list[Diagnostic] = []
     diverged = [t for t in traces if t.diverged_epoch is not None]
@@ -63,14 +63,14 @@ def diagnose(traces: Sequence[MemberTrace]) -> list[Diagnostic]:
         first = min(t.diverged_epoch for t in diverged) + 1
         found.append(Diagnostic(
             "DIVERGED",
-            f"loss turned NaN/inf in {_seeds(len(diverged), total)} (first in epoch {first})",
+            f"loss turned NaN/inf in {_seeds(len(diverged), total, unit)} (first in epoch {first})",
             "lower the learning rate, clip the gradient norm, and check the loss for log(0) or exp overflow",
             "guide 6.3.7",
         ))
     for code, flagged, seen, advice, source in _FLAGS:
         count = sum(1 for t in traces if flagged(t))
         if count:
-            found.append(Diagnostic(code, f"{seen} {_seeds(count, total)}", advice, source))
+            found.append(Diagnostic(code, f"{seen} {_seeds(count, total, unit)}", advice, source))
     return found
 
 

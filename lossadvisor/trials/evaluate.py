@@ -39,11 +39,14 @@ class Scorer:
     def _predict(self, output: np.ndarray, form: str) -> np.ndarray:
         return predictions(output, form, self.prepared.target_mean, self.prepared.target_std)
 
-    def threshold(self, val_output: np.ndarray, form: str) -> float | None:
-        """Binary: the positive-probability threshold that maximizes F1 on validation rows."""
+    def threshold(self, val_output: np.ndarray, form: str, rows: np.ndarray | None = None) -> float | None:
+        """Binary: the positive-probability threshold that maximizes F1 on validation rows.
+
+        ``rows``: the validation rows ``val_output`` belongs to (a cross-fitting fold's); default the split's.
+        """
         if self.prepared.task != "binary":
             return None
-        y_val = self.prepared.y[self.prepared.split.val]
+        y_val = self.prepared.y[self.prepared.split.val if rows is None else rows]
         return M.best_f1_threshold(y_val, self._predict(val_output, form)[:, 1])
 
     def weighted(self, name: str, rows: np.ndarray, output: np.ndarray, form: str, threshold: float | None) -> WeightedScore:
@@ -66,14 +69,21 @@ class Scorer:
             return lambda w: metric.compute(y, pred, w, tau=self.pinball_tau)
         return lambda w: metric.compute(y, pred, w)
 
-    def validation_scores(self, forms: Sequence[str], outputs: np.ndarray) -> np.ndarray:
-        """Primary metric on validation rows for each member, oriented so that higher is better."""
-        rows = self.prepared.split.val
+    def validation_scores(self, forms: Sequence[str], outputs: np.ndarray,
+                          folds: Sequence[int] | None = None) -> np.ndarray:
+        """Primary metric on validation rows for each member, oriented so that higher is better.
+
+        ``folds``: cross-fitting, each member's fold in the plan; ``outputs`` then cover every row.
+        """
         metric = self.selection
         sign = 1.0 if metric.higher_is_better else -1.0
         values = []
-        for form, output in zip(forms, outputs):
-            threshold = self.threshold(output, form)
+        for j, (form, output) in enumerate(zip(forms, outputs)):
+            rows = self.prepared.split.val
+            if folds is not None:
+                rows = self.prepared.folds.splits[folds[j]].val
+                output = output[rows]
+            threshold = self.threshold(output, form, rows)
             values.append(sign * float(self.weighted(metric.name, rows, output, form, threshold)(None)[0]))
         return np.asarray(values)
 

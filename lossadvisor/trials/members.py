@@ -88,6 +88,12 @@ def to_tensors(prepared: PreparedData, device: str, forms: set[str]) -> TrainTen
             out["raw"] = torch.as_tensor(y[rows], dtype=torch.float32, device=device)
         return out
 
+    if prepared.folds is not None:  # cross-fitting: every row on the device; each member picks its own
+        from lossadvisor.trials.crossfit import fold_index
+
+        every, x_all = np.arange(len(y)), x.to(device)
+        y_all = targets(every)
+        return TrainTensors(x_all, x_all, x_all, y_all, y_all, fold_index(prepared.folds, device))
     return TrainTensors(
         x_train=x[split.train].to(device), x_val=x[split.val].to(device), x_test=x[split.test].to(device),
         y_train=targets(split.train), y_val=targets(split.val),

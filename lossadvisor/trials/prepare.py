@@ -11,6 +11,7 @@ import pandas as pd
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.profiling.balance import label_text
 from lossadvisor.trials.encoding import FeatureMatrix, encode_features
+from lossadvisor.trials.folds import FoldPlan, plan_folds
 from lossadvisor.trials.split import Split, split_rows
 
 
@@ -57,6 +58,7 @@ class PreparedData:
     dropped_rows: int
     groups: np.ndarray | None = None        # --sensitive: group code of each row (int64), else None
     group_names: tuple[str, ...] = ()       # group names by code
+    folds: FoldPlan | None = None           # cross-fitting (trials.folds); then ``split`` is its first fold
 
     @property
     def n_classes(self) -> int:
@@ -82,8 +84,13 @@ def _encode_classes(values: pd.Series, task: str, order: tuple[str, ...]) -> tup
 
 
 def prepare_data(frame: pd.DataFrame, target: str, facts: DataFacts, seed: int,
-                 sensitive: tuple[str, ...] = ()) -> PreparedData:
-    """Drop rows without a target, split honestly, encode on the training rows only."""
+                 sensitive: tuple[str, ...] = (), folds: int = 1, seeds: tuple[int, ...] = ()) -> PreparedData:
+    """Drop rows without a target, split honestly, encode on the training rows only.
+
+    ``folds`` > 1: cross-fitting over ``seeds`` (one partition per seed); the features and the
+    regression target's scale are fitted on the first fold's training rows — one fixed affine map
+    shared by every candidate and fold, which uses no test target to choose between losses.
+    """
     if target not in frame.columns:
         raise LossAdvisorError(f"target column '{target}' not found")
     keep = frame[target].notna().to_numpy()
@@ -106,7 +113,12 @@ def prepare_data(frame: pd.DataFrame, target: str, facts: DataFacts, seed: int,
     elif facts.structure == "timeseries":
         order_key = np.arange(len(frame))  # rows are already in time order
     labels = y if task in ("binary", "multiclass") else None
-    split = split_rows(len(frame), seed, labels=labels, order_key=order_key, groups=groups)
+    plan = None
+    if folds > 1:
+        plan = plan_folds(folds, len(frame), list(seeds or (seed,)), labels=labels, order_key=order_key, groups=groups)
+        split = plan.splits[0]
+    else:
+        split = split_rows(len(frame), seed, labels=labels, order_key=order_key, groups=groups)
     exclude = tuple(c for c in (target, facts.group_column, facts.time_column) if c)
     features = encode_features(frame, split.train, facts.column_kinds, exclude=exclude)
     mean = float(y[split.train].mean()) if not classes else 0.0
@@ -118,7 +130,7 @@ def prepare_data(frame: pd.DataFrame, target: str, facts: DataFacts, seed: int,
         names, codes = np.unique(group_labels(frame, sensitive, (target,)), return_inverse=True)
         codes, names = codes.astype(np.int64), tuple(str(n) for n in names)
     return PreparedData(task, split, features, y, classes, mean, std if std > 0 else 1.0, int((~keep).sum()),
-                        codes, names)
+                        codes, names, plan)
 
 
 def _natural_key(label: str) -> tuple:

@@ -105,10 +105,11 @@ def train_on_ray(train_local: Callable, members: Sequence, tensors, scorer, opti
 
 
 def _move(tensors, device):
-    from lossadvisor.trials.train_types import TrainTensors
+    from lossadvisor.trials.train_types import FoldIndex, TrainTensors
 
+    folds = tensors.folds and FoldIndex(tensors.folds.train, tensors.folds.val.to(device))
     return TrainTensors(
         x_train=tensors.x_train.to(device), x_val=tensors.x_val.to(device), x_test=tensors.x_test.to(device),
         y_train={k: v.to(device) for k, v in tensors.y_train.items()},
-        y_val={k: v.to(device) for k, v in tensors.y_val.items()},
+        y_val={k: v.to(device) for k, v in tensors.y_val.items()}, folds=folds,
     )

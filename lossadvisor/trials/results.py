@@ -31,6 +31,7 @@ class TrialOptions:
     backend: str = "local"            # local, or ray (lossadvisor.trials.ray_backend)
     address: str | None = None        # the Ray cluster; None starts a local Ray instance
     ray_groups: int | None = None     # how many groups of members to send out; None: one per CPU of the cluster
+    folds: int | None = 1             # cross-fitting folds (trials.folds); 1: one split; None: 5 under 20,000 rows
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class TrialReport:
     sweep: Mapping[str, Any] | None = None
     classes: tuple[str, ...] = ()   # class names by code; for binary the positive class is the last
     groups: Any = None              # trials.group_metrics.GroupReport with --sensitive
+    folds: Mapping[str, Any] | None = None  # cross-fitting: k, scheme, tested_rows, rows; None for one split
 
     @property
     def positive_class(self) -> str | None:

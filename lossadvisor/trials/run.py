@@ -19,6 +19,7 @@ from lossadvisor.trials import metrics as M
 from lossadvisor.trials.candidates import CandidateSpec, Sweep, sweep_candidates
 from lossadvisor.trials.compare import compare_candidates, score_candidate
 from lossadvisor.trials.evaluate import Scorer
+from lossadvisor.trials.folds import FoldPlan
 from lossadvisor.trials.members import (
     LossFactory,
     build_loss_module,
@@ -38,8 +39,11 @@ def _train(members: list[Member], tensors: TrainTensors, scorer: Scorer, options
            on_epoch: Callable[[int], None] | None) -> tuple[list[MemberTrace], TrainOutcome]:
     forms = [m.form for m in members]
 
+    folds = [m.fold for m in members] if tensors.folds is not None else None
+
     def score(positions: Sequence[int], outputs: np.ndarray, offset: int = 0) -> np.ndarray:
-        return scorer.validation_scores([forms[offset + p] for p in positions], outputs)
+        return scorer.validation_scores([forms[offset + p] for p in positions], outputs,
+                                        None if folds is None else [folds[offset + p] for p in positions])
 
     if options.batched:
         from lossadvisor.trials.oom import train_halving_on_oom
@@ -72,7 +76,10 @@ def run_trials(
     import torch
 
     if facts.task == "multilabel":
+        from lossadvisor.trials.folds import check_single_split
         from lossadvisor.trials.multilabel_trial import run_multilabel_trials
+
+        check_single_split(options.folds, "multilabel")
 
         return run_multilabel_trials(frame, target, facts, candidates, options, loss_factory, on_epoch,
                                      facts.label_separator)
@@ -83,14 +90,19 @@ def run_trials(
         raise LossAdvisorError("no candidate losses to trial")
     device = resolve_device(options.device)
     primary = _primary_metric(facts.task, options)
+    k = _fold_count(frame, target, options)
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(options.threads)
     try:
-        prepared = prepare_data(frame, target, facts, options.seed, options.sensitive)
+        seeds = [options.seed + i for i in range(options.seeds)]
+        prepared = prepare_data(frame, target, facts, options.seed, options.sensitive, k, tuple(seeds))
         specs = [fill_data_params(s, prepared) for s in candidates]
         scorer = Scorer(prepared, M.report_metrics(facts.task, primary), _pinball_tau(specs, options.objective))
-        seeds = [options.seed + i for i in range(options.seeds)]
         members = build_members(specs, prepared, seeds, device, loss_factory or build_loss_module)
+        if prepared.folds is not None:
+            from lossadvisor.trials.crossfit import fold_members
+
+            members = fold_members(members, prepared.folds, seeds)
         tensors = to_tensors(prepared, device, {m.form for m in members})
         n_out = prepared.n_classes if prepared.task in ("binary", "multiclass") else 2
         sizes = [tensors.x_train.shape[1], *options.train.hidden, n_out]
@@ -103,28 +115,38 @@ def run_trials(
             traces, outcome = _train(members, tensors, scorer, options, sizes, on_epoch)
     finally:
         torch.set_num_threads(previous_threads)
-    by_candidate = [[i for i, m in enumerate(members) if m.candidate == c] for c in range(len(specs))]
-    results = [score_candidate(specs[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
-               for c, idx in enumerate(by_candidate)]
     base_index = next((c for c, s in enumerate(specs) if s.baseline), 0)
-    results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options)
+    if prepared.folds is not None:
+        from lossadvisor.trials.crossfit import score_crossfit
+
+        results, best = score_crossfit(specs, traces, members, scorer, seeds, base_index, options)
+    else:
+        by_candidate = [[i for i, m in enumerate(members) if m.candidate == c] for c in range(len(specs))]
+        results = [score_candidate(specs[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
+                   for c, idx in enumerate(by_candidate)]
+        results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options)
     groups = None
     if options.sensitive:
         from lossadvisor.trials.group_metrics import trial_group_gaps
 
         groups = trial_group_gaps(frame, target, options.sensitive, prepared, scorer, traces, members, by_candidate,
                                   specs, base_index, options.bootstrap, options.seed)
-    split = prepared.split
+    split, plan = prepared.split, prepared.folds
     notes = _notes(prepared, scorer, outcome, options)
+    rows = {"train": len(split.train), "validation": len(split.val), "test": len(split.test)}
+    if plan is not None:  # the first fold's sizes, and every row tested once per seed
+        rows["tested"] = len(plan.tested)
     return TrialReport(
         task=prepared.task, metric=primary, metrics=scorer.metric_names,
         higher_is_better={n: M.METRICS[n].higher_is_better for n in scorer.metric_names},
-        split=split.method, rows={"train": len(split.train), "validation": len(split.val), "test": len(split.test)},
+        split=split.method, rows=rows,
         n_features=len(prepared.features.names), dropped_columns=prepared.features.dropped, device=device,
         batched=options.batched, cuda_graph=outcome.cuda_graph, threads=options.threads, seeds=tuple(seeds),
         epochs_run=outcome.epochs_run, steps=outcome.steps, seconds=round(outcome.seconds, 3),
         candidates=tuple(results), notes=notes, best_label=None if best is None else specs[best].label,
         classes=tuple(prepared.classes), groups=groups,
+        folds=None if plan is None else {"k": plan.k, "scheme": plan.scheme, "tested_rows": len(plan.tested),
+                                         "rows": len(prepared.y)},
     )
 
 
@@ -160,6 +182,23 @@ def sweep_summary(report: TrialReport, sweep: Sweep) -> dict[str, Any]:
     }
 
 
+def _fold_count(frame: pd.DataFrame, target: str, options: TrialOptions) -> int:
+    """How many folds: ``options.folds``, or by size when it is None (trials.folds.choose_folds).
+
+    Per-group gaps (--sensitive) are measured on one split, so they keep the single split unless
+    folds were asked for, which is then an error.
+    """
+    from lossadvisor.trials.folds import choose_folds
+
+    n_rows = int(frame[target].notna().sum()) if target in frame.columns else len(frame)
+    if options.sensitive:
+        if options.folds is not None and options.folds > 1:
+            raise LossAdvisorError("--folds above 1 does not combine with --sensitive (per-group gaps use one "
+                                   "split); use --folds 1")
+        return 1
+    return choose_folds(options.folds, n_rows)
+
+
 def _primary_metric(task: str, options: TrialOptions) -> str:
     objective = options.objective.split(":")[0] if options.objective else None
     return M.choose_metric(task, options.metric, objective)
@@ -177,9 +216,22 @@ def _pinball_tau(specs: Sequence[CandidateSpec], objective: str | None) -> float
     return 0.5
 
 
+def _fold_note(plan: FoldPlan, n_rows: int) -> str:
+    if plan.scheme == "forward-chaining":
+        return (f"cross-fitted: {plan.k} forward-chaining folds in time order, each trained on the past, stopped "
+                f"early on the next block and tested on the block after; {len(plan.tested)} of {n_rows} rows "
+                f"tested per seed (the earliest two blocks only train)")
+    return (f"cross-fitted: {plan.k} {plan.scheme} folds per seed; every row tested once per seed by a model that "
+            f"did not train on it, early stopping on the next fold; intervals resample rows and seeds")
+
+
 def _notes(prepared: PreparedData, scorer: Scorer, outcome: TrainOutcome, options: TrialOptions) -> tuple[str, ...]:
-    notes = [f"metrics on {len(prepared.split.test)} held-out test rows; early stopping on "
-             f"{len(prepared.split.val)} validation rows ({prepared.split.method} split)"]
+    plan = prepared.folds
+    if plan is None:
+        notes = [f"metrics on {len(prepared.split.test)} held-out test rows; early stopping on "
+                 f"{len(prepared.split.val)} validation rows ({prepared.split.method} split)"]
+    else:
+        notes = [_fold_note(plan, len(prepared.y))]
     notes.extend(outcome.notes)
     if prepared.task == "binary" and any(M.METRICS[n].kind in ("threshold", "label") for n in scorer.metric_names):
         notes.append("f1, recall and balanced_accuracy use the threshold that maximized F1 on the validation rows")

@@ -60,6 +60,8 @@ class Stepper:
                  build_model: Callable[[list[int], torch.device], nn.Module] | None = None):
         device = data.x_train.device
         self.data, self.groups = data, _groups(members)
+        # Cross-fitting: each member's validation rows (indices into x_val), else None (all of x_val).
+        self.val_rows = None if data.folds is None else data.folds.val[[m.fold for m in members]]
         seeds = [m.seed for m in members]
         # Any stacked model works (parameters with a leading member axis); the tabular MLP by default.
         self.model = build_model(seeds, device) if build_model else StackedMLP(seeds, sizes, device)
@@ -85,6 +87,14 @@ class Stepper:
             )
             parts.append(group(output, target))
         return torch.cat(parts)
+
+    def validation_losses(self, val_out: torch.Tensor) -> torch.Tensor:
+        """Each member's loss on its validation rows; ``val_out`` is (M, rows of x_val, k)."""
+        if self.val_rows is None:
+            return self.member_losses(val_out, self.data.y_val, None)
+        rows = self.val_rows
+        gathered = torch.gather(val_out, 1, rows.unsqueeze(-1).expand(*rows.shape, val_out.shape[-1]))
+        return self.member_losses(gathered, self.data.y_val, rows)
 
     def step(self, rows: torch.Tensor) -> None:
         """One optimizer step for every active member; ``rows`` is (M, B) training-row indices."""

@@ -41,6 +41,19 @@ def epoch_order(seed: int, epoch: int, n_rows: int, batch_size: int) -> torch.Te
     return order.view(steps, batch_size)
 
 
+def wrapped_order(seed: int, epoch: int, rows: torch.Tensor, steps: int, batch_size: int) -> torch.Tensor:
+    """Cross-fitting: one member's training ``rows`` in the seed's order, wrapped round to fill ``steps`` batches.
+
+    Every member takes the same number of steps (one stacked model); a fold with fewer training
+    rows than the largest (forward chaining) sees some of them twice in an epoch.
+    """
+    generator = torch.Generator().manual_seed(int(seed) * 1_000_003 + epoch)
+    order = torch.randperm(len(rows), generator=generator)
+    need = steps * batch_size
+    order = order.repeat(math.ceil(need / len(rows)))[:need]
+    return rows[order].view(steps, batch_size)
+
+
 def _end_epoch(stepper: Stepper, traces: list[MemberTrace], epoch: int, score: ScoreFn, config: TrainConfig, last: bool):
     steps = stepper.steps_active.cpu().numpy()
     loss_sum, grad_sum = stepper.loss_sum.cpu().numpy(), stepper.grad_sum.cpu().numpy()
@@ -61,7 +74,7 @@ def _end_epoch(stepper: Stepper, traces: list[MemberTrace], epoch: int, score: S
     if not live:
         return
     val_out = stepper.outputs(stepper.data.x_val)
-    val_loss = stepper.member_losses(val_out, stepper.data.y_val, None).cpu().numpy()
+    val_loss = stepper.validation_losses(val_out).cpu().numpy()
     val_np = val_out.cpu().numpy()
     scores = score(live, val_np[live])
     improved = []
@@ -77,7 +90,8 @@ def _end_epoch(stepper: Stepper, traces: list[MemberTrace], epoch: int, score: S
             trace.stopped_epoch = epoch
             active[i] = False
     if improved:
-        test_np = stepper.outputs(stepper.data.x_test).cpu().numpy()
+        same_rows = stepper.data.x_test is stepper.data.x_val  # cross-fitting: outputs on every row, once
+        test_np = val_np if same_rows else stepper.outputs(stepper.data.x_test).cpu().numpy()
         for i in improved:
             traces[i].test_output = test_np[i]
     stepper.active.copy_(torch.as_tensor(active, device=stepper.active.device))
@@ -96,7 +110,8 @@ def train_members(
     the MLP of ``sizes``); returns one trace per member."""
     stepper = Stepper(members, data, config, sizes, build_model)
     device = data.x_train.device
-    n_train = data.x_train.shape[0]
+    folds = data.folds
+    n_train = data.x_train.shape[0] if folds is None else max(len(folds.train[m.fold]) for m in members)
     # The batch size is an upper bound: small tables get smaller batches (at least MIN_STEPS per
     # epoch), otherwise a short fit on 1,000 rows would take a handful of optimizer steps.
     batch = max(1, min(config.batch_size, max(MIN_BATCH, math.ceil(n_train / MIN_STEPS)), n_train))
@@ -106,8 +121,14 @@ def train_members(
     max_epochs = config.epochs if config.budget_s is None else max(config.epochs, 10_000)
     start, steps, epochs_run = time.perf_counter(), 0, 0
     for epoch in range(max_epochs):
-        by_seed = {seed: epoch_order(seed, epoch, n_train, batch) for seed in {m.seed for m in members}}
-        order = torch.stack([by_seed[m.seed] for m in members], dim=1).to(device)
+        if folds is None:
+            by_seed = {seed: epoch_order(seed, epoch, n_train, batch) for seed in {m.seed for m in members}}
+            order = torch.stack([by_seed[m.seed] for m in members], dim=1).to(device)
+        else:
+            steps_per_epoch = math.ceil(n_train / batch)
+            by_fold = {(m.seed, m.fold): wrapped_order(m.seed, epoch, folds.train[m.fold], steps_per_epoch, batch)
+                       for m in members}
+            order = torch.stack([by_fold[(m.seed, m.fold)] for m in members], dim=1).to(device)
         if runner is not None:
             runner.run(order)
         else:

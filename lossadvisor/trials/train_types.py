@@ -39,6 +39,20 @@ class Member:
     seed: int
     loss: nn.Module
     form: str
+    fold: int = 0  # cross-fitting: which (seed, fold) of the plan trains it (FoldIndex row); 0 for one split
+
+
+@dataclass(frozen=True)
+class FoldIndex:
+    """Cross-fitting rows on the device: ``x_train`` and ``x_val`` then hold every row, and each
+    member trains on ``train[member.fold]`` and is stopped early on ``val[member.fold]``.
+
+    ``val`` is (folds, longest validation fold): shorter folds wrap round to fill it (static
+    shapes); the validation *loss* curve is the only thing those repeats touch.
+    """
+
+    train: tuple[torch.Tensor, ...]
+    val: torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ class TrainTensors:
     x_test: torch.Tensor
     y_train: dict[str, torch.Tensor]
     y_val: dict[str, torch.Tensor]
+    folds: FoldIndex | None = None  # cross-fitting; None for the single split
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from lossadvisor.cli.main import app
 
-FAST = ["--seeds", "2", "--epochs", "2", "--bootstrap", "100", "--device", "cpu"]
+FAST = ["--seeds", "2", "--epochs", "2", "--bootstrap", "100", "--device", "cpu", "--folds", "1"]  # cross-fitting: test_trial_folds.py
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,9 @@ REGRESSION_OBJECTIVES = ("mae", "rmse", "quantile:0.9")
 REGRESSION_TABLES = ("heavy_tail_regression.csv", "counts.csv", "timeseries.csv")
 TRIAL_TABLES = ("imbalanced_binary.csv", "noisy_multiclass.csv", "clean_balanced.csv",
                 "heavy_tail_regression.csv", "counts.csv", "timeseries.csv")
-TINY_TRIAL = ("--seeds", "1", "--epochs", "2", "--bootstrap", "100", "--device", "cpu", "--seed", "0")
+# --folds 1: the goldens record the single split (the default cross-fits tables under 20,000 rows);
+# trial_imbalanced_binary_folds records the cross-fitted trial.
+TINY_TRIAL = ("--seeds", "1", "--epochs", "2", "--bootstrap", "100", "--device", "cpu", "--seed", "0", "--folds", "1")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ def golden_cases() -> list[Case]:
             *TINY_TRIAL, "--format", "json")))
     cases.append(Case("trial_imbalanced_binary_weighted_bce", (
         "trial", *_data("imbalanced_binary.csv"), "--losses", "weighted_bce", *TINY_TRIAL, "--format", "json")))
+    cases.append(Case("trial_imbalanced_binary_folds", (
+        "trial", *_data("imbalanced_binary.csv"), *TINY_TRIAL[:-2], "--seeds", "2", "--folds", "3", "--format", "json")))
     cases.append(Case("trial_multilabel", ("trial", *_data("multilabel.csv"), *TINY_TRIAL, "--format", "json")))
     for file in TABLES:  # the gate with its default thresholds, and with the sample config and a baseline
         cases.append(Case(f"check_{_stem(file)}", ("check", *_data(file), "--no-config", "--format", "json")))

@@ -29,7 +29,7 @@ from lossadvisor.cli.main import app
 from lossadvisor.trials.split import split_grouped
 from lossadvisor.trials.stats import BETTER, SAME, WORSE
 
-CPU = ["--device", "cpu", "--threads", "1", "--format", "json"]
+CPU = ["--device", "cpu", "--threads", "1", "--format", "json", "--folds", "1"]  # the single split (folds: test_folds.py)
 NOISE = 0.3
 CLASSES = 4
 TIMING = ("seconds",)
