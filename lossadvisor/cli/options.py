@@ -193,12 +193,14 @@ class DataSource:
                                   "(or raise --stream-above)")
             return stream_profile(self.path, self.load_options(), measure, StreamOptions(exact=self.exact)).to_dict()
         dataset = dataset if dataset is not None else self.load()
-        facts = profile_dataset(dataset, measure).to_dict()
+        profile = profile_dataset(dataset, measure)
         if self.sensitive:  # only then: the profile's JSON contract is unchanged without --sensitive
+            from dataclasses import replace
+
             from lossadvisor.profiling.group_measure import measure_groups
 
-            facts["groups"] = measure_groups(dataset, facts, self.sensitive, measure).to_dict()
-        return facts
+            profile = replace(profile, groups=measure_groups(dataset, profile, self.sensitive, measure))
+        return profile.to_dict()
 
 
 # The options every data-reading command takes, in help order: (name, annotation, default).

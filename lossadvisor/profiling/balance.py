@@ -3,67 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from lossadvisor.class_weights import effective_number
-
-EFFECTIVE_NUMBER_BETA = 0.999  # Cui et al. 2019 used 0.9-0.9999; 0.999 won macro-F1 here (evidence.md)
-
-
-@dataclass(frozen=True)
-class ClassBalance:
-    counts: dict[str, int]            # in class order: sorted label values
-    imbalance_ratio: float            # majority count / minority count
-    normalized_entropy: float         # H / log K, 1 = perfectly balanced
-    below_1pct: tuple[str, ...]
-    below_10_rows: tuple[str, ...]
-    effective_numbers: dict[str, float]
-    label_cardinality: float | None = None  # mean labels per row (multilabel only)
-    positive: str | None = None             # binary only: the positive class, last in class order
-    rows: int | None = None                 # multilabel: rows, the denominator of each label's share
-
-    @property
-    def total(self) -> int:
-        """The denominator of the proportions: labelled rows (for multilabel, rows carrying any label)."""
-        return self.rows if self.rows is not None else sum(self.counts.values())
-
-    @property
-    def proportions(self) -> dict[str, float]:
-        total = self.total
-        return {k: v / total for k, v in self.counts.items()}
-
-    @property
-    def majority(self) -> str:
-        return max(self.counts, key=self.counts.__getitem__)
-
-    @property
-    def minority(self) -> str:
-        return min(self.counts, key=self.counts.__getitem__)
-
-    def to_dict(self) -> dict:
-        data = {
-            "counts": dict(self.counts),
-            "proportions": {k: round(v, 6) for k, v in self.proportions.items()},
-            "n_classes": len(self.counts),
-            "majority": self.majority,
-            "minority": self.minority,
-            "imbalance_ratio": round(self.imbalance_ratio, 4),
-            "normalized_entropy": round(self.normalized_entropy, 6),
-            "below_1pct": list(self.below_1pct),
-            "below_10_rows": list(self.below_10_rows),
-            "effective_number_beta": EFFECTIVE_NUMBER_BETA,
-            "effective_numbers": {k: round(v, 4) for k, v in self.effective_numbers.items()},
-        }
-        if self.positive is not None:
-            data["positive"] = self.positive
-        if self.label_cardinality is not None:
-            data["label_cardinality"] = round(self.label_cardinality, 4)
-        return data
-
-
+from lossadvisor.profiling.class_sections import EFFECTIVE_NUMBER_BETA, ClassBalance
 def normalized_entropy(counts: list[int]) -> float:
     """Shannon entropy of the class proportions divided by log K (1 = balanced)."""
     total = sum(counts)

@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import warnings
 
 import numpy as np
 import pandas as pd
 
-from lossadvisor.profiling.target import MAD_TO_SIGMA, ROBUST_Z_CUTOFF
+from lossadvisor.profiling.target import MAD_TO_SIGMA
+from lossadvisor.profiling.value_sections import ROBUST_Z_CUTOFF, FeatureOutliers
 
 SAMPLE_CAP = 200_000
-
-
-@dataclass(frozen=True)
-class FeatureOutliers:
-    fraction: float
-    columns_used: tuple[str, ...]
-    worst_columns: dict[str, float]   # column → share of rows flagged by it
-    nonfinite_values: int
-    method: str = f"robust z-score (|x - median| / (1.4826·MAD) > {ROBUST_Z_CUTOFF}) on any numeric feature"
-
-    def to_dict(self) -> dict:
-        return {
-            "fraction": round(self.fraction, 6),
-            "method": self.method,
-            "columns_used": list(self.columns_used),
-            "worst_columns": {k: round(v, 6) for k, v in self.worst_columns.items()},
-            "nonfinite_values": self.nonfinite_values,
-        }
 
 
 def feature_outliers(features: pd.DataFrame, kinds: dict[str, str], seed: int = 0) -> FeatureOutliers | None:

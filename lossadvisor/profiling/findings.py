@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,10 @@ class Finding:
 
     def to_dict(self) -> dict:
         return {"code": self.code, "severity": self.severity, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        return cls(code=data["code"], message=data["message"], severity=data.get("severity", "warning"))
 
 
 MAX_LISTED = 5  # past this many classes, one summary finding instead of one each

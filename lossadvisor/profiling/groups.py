@@ -17,63 +17,9 @@ import numpy as np
 import pandas as pd
 
 from lossadvisor.errors import LossAdvisorError
+from lossadvisor.profiling.group_sections import MIN_GROUP_ROWS, MIN_NOISE_ROWS, GroupFacts, GroupProfile
 
-MIN_GROUP_ROWS = 30
-MIN_NOISE_ROWS = 200
 MISSING = "(missing)"
-
-
-@dataclass(frozen=True)
-class GroupFacts:
-    name: str
-    rows: int
-    share: float
-    measured: bool                                # False: too few rows to measure
-    class_shares: Mapping[str, float] | None      # classification: share of each class in the group
-    base_rate: float | None                       # binary: share of the positive class
-    noise_rate: float | None                      # label-noise estimate (None: not measured / abstained)
-    noise_note: str | None
-    target: Mapping[str, float] | None            # regression/count: mean, std, quantiles
-    model_error: float | None = None              # out-of-fold error of the noise estimator's model
-
-    def to_dict(self) -> dict:
-        return {"group": self.name, "rows": self.rows, "share": round(self.share, 4), "measured": self.measured,
-                "note": None if self.measured else f"too few rows to measure (< {MIN_GROUP_ROWS})",
-                "class_shares": None if self.class_shares is None else {k: round(v, 4) for k, v in self.class_shares.items()},
-                "base_rate": None if self.base_rate is None else round(self.base_rate, 4),
-                "label_noise": None if self.noise_rate is None and self.noise_note is None else
-                {"estimated_rate": None if self.noise_rate is None else round(self.noise_rate, 4), "note": self.noise_note},
-                "model_error": None if self.model_error is None else round(self.model_error, 4),
-                "target": None if self.target is None else {k: round(v, 4) for k, v in self.target.items()}}
-
-
-@dataclass(frozen=True)
-class GroupProfile:
-    columns: tuple[str, ...]
-    groups: tuple[GroupFacts, ...]
-    positive_class: str | None
-    base_rate_gap: float | None       # binary: max − min base rate over measured groups
-    base_rate_ratio: float | None     # binary: max / min base rate over measured groups
-    noise_gap: float | None           # max − min noise estimate over groups with one
-    error_gap: float | None = None    # max − min out-of-fold model error over groups with one
-    error_ratio: float | None = None  # max / min out-of-fold model error
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Rows per group, by group name in sorted order (the order of the trial's group codes)."""
-        return {g.name: g.rows for g in sorted(self.groups, key=lambda g: g.name)}
-
-    def to_dict(self) -> dict:
-        return {"columns": list(self.columns), "positive_class": self.positive_class,
-                "min_rows_to_measure": MIN_GROUP_ROWS, "min_rows_for_noise": MIN_NOISE_ROWS,
-                "base_rate_gap": _round(self.base_rate_gap), "base_rate_ratio": _round(self.base_rate_ratio),
-                "noise_gap": _round(self.noise_gap), "error_gap": _round(self.error_gap),
-                "error_ratio": _round(self.error_ratio), "counts": self.counts,
-                "groups": [g.to_dict() for g in self.groups]}
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None or not np.isfinite(value) else round(float(value), 4)
 
 
 def parse_sensitive(text: str | None) -> tuple[str, ...]:
@@ -148,7 +94,8 @@ def profile_groups(frame: pd.DataFrame, target: str, task: str, columns: Sequenc
     return GroupProfile(tuple(columns), tuple(out), positive_class if task == "binary" else None, gap, ratio,
                         max(rates) - min(rates) if len(rates) > 1 else None,
                         max(errors) - min(errors) if len(errors) > 1 else None,
-                        max(errors) / min(errors) if len(errors) > 1 and min(errors) > 0 else None)
+                        max(errors) / min(errors) if len(errors) > 1 and min(errors) > 0 else None,
+                        min_rows_for_noise=MIN_NOISE_ROWS)
 
 
 @dataclass(frozen=True)

@@ -2,52 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from lossadvisor.errors import LoadError
+from lossadvisor.profiling.value_sections import MaskStats
 
 IGNORE_VALUE = 255  # the usual "void" label in PNG masks (PASCAL VOC); not counted as a class
-
-
-@dataclass(frozen=True)
-class MaskStats:
-    n_masks: int
-    shape: tuple[int, ...] | None          # None when masks differ in shape
-    foreground_fractions: tuple[float, ...]  # per image
-    class_pixel_fraction: dict[str, float]
-    object_sizes: tuple[int, ...]          # connected foreground components, in pixels
-
-    @property
-    def foreground_fraction(self) -> float:
-        return float(np.mean(self.foreground_fractions))
-
-    @property
-    def empty_fraction(self) -> float:
-        return float(np.mean(np.asarray(self.foreground_fractions) == 0))
-
-    def to_dict(self) -> dict:
-        fractions = np.asarray(self.foreground_fractions)
-        sizes = np.asarray(self.object_sizes)
-        return {
-            "n_masks": self.n_masks,
-            "shape": list(self.shape) if self.shape else None,
-            "foreground_fraction": round(self.foreground_fraction, 6),
-            "foreground_fraction_quantiles": {
-                name: round(float(np.quantile(fractions, q)), 6)
-                for name, q in (("min", 0), ("p10", 0.1), ("median", 0.5), ("p90", 0.9), ("max", 1))
-            },
-            "empty_fraction": round(self.empty_fraction, 6),
-            "class_pixel_fraction": {k: round(v, 6) for k, v in self.class_pixel_fraction.items()},
-            "object_sizes": {
-                "count": int(sizes.size),
-                "min": int(sizes.min()) if sizes.size else None,
-                "median": float(np.median(sizes)) if sizes.size else None,
-                "max": int(sizes.max()) if sizes.size else None,
-            },
-        }
 
 
 def read_mask(path: Path) -> np.ndarray:
@@ -108,10 +70,16 @@ def mask_stats(files: tuple[Path, ...]) -> MaskStats:
         if n:
             sizes.extend(np.bincount(components.ravel())[1:].tolist())
     total = sum(pixel_counts.values())
+    shares, sizes = np.asarray(fractions), np.asarray(sizes)
     return MaskStats(
         n_masks=len(files),
         shape=next(iter(shapes)) if len(shapes) == 1 else None,
-        foreground_fractions=tuple(fractions),
+        foreground_fraction=float(np.mean(shares)),
+        foreground_fraction_quantiles={name: float(np.quantile(shares, q)) for name, q in
+                                       (("min", 0), ("p10", 0.1), ("median", 0.5), ("p90", 0.9), ("max", 1))},
+        empty_fraction=float(np.mean(shares == 0)),
         class_pixel_fraction={str(k): v / total for k, v in sorted(pixel_counts.items())},
-        object_sizes=tuple(sizes),
+        object_sizes={"count": int(sizes.size), "min": int(sizes.min()) if sizes.size else None,
+                      "median": float(np.median(sizes)) if sizes.size else None,
+                      "max": int(sizes.max()) if sizes.size else None},
     )

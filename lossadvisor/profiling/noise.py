@@ -20,11 +20,11 @@ carry no signal about the labels is nothing estimated.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from lossadvisor.profiling.class_sections import LabelNoise, Suspect
 from lossadvisor.profiling.noise_model import (
     OutOfFold,
     describe_model,
@@ -35,69 +35,6 @@ from lossadvisor.profiling.noise_overlap import NoiseFloor, noise_floor
 
 MIN_AGREEING = 5
 METHOD = "confident_learning (cleanlab {version})"
-
-
-@dataclass(frozen=True)
-class Suspect:
-    row: int            # 0-based position in the caller's frame
-    given: str
-    likely: str
-    confidence: float   # the model's out-of-fold probability of the likely label
-
-
-@dataclass(frozen=True)
-class LabelNoise:
-    estimated_rate: float | None      # None only when the features carry no signal about the labels
-    ci: tuple[float, float] | None    # then: (0, upper bound)
-    per_class: dict[str, float]       # estimated share of each given class that is mislabelled
-    suspects: tuple[Suspect, ...]     # most suspicious first
-    method: str
-    model: str
-    oof_accuracy: float
-    rows_used: int
-    reliable: bool
-    note: str
-    reliability: str = "high"         # high, moderate, low, none (see noise_grade)
-    reliability_reason: str = ""
-    overlap: dict | None = None       # the overlap test: noise floor at the anchor rows vs the count
-    learner: str = "boosting"         # the out-of-fold model chosen, and the log loss of each tried
-    learner_log_loss: dict[str, float] | None = None
-    folds: int = 5
-
-    @property
-    def summary(self) -> str:
-        """One line: 'about 25% (15-34%), low reliability: the model is weak on this data'."""
-        low, high = self.ci if self.ci is not None else (0.0, 1.0)
-        if self.estimated_rate is None:
-            return f"not estimated (at most {high:.0%}): {self.reliability_reason}"
-        return (f"about {self.estimated_rate:.0%} ({low:.0%}–{high:.0%}), {self.reliability} reliability: "
-                f"{self.reliability_reason}")
-
-    def to_dict(self) -> dict:
-        return {
-            "estimated_rate": _round(self.estimated_rate),
-            "ci": None if self.ci is None else [_round(v) for v in self.ci],
-            "per_class": {k: _round(v) for k, v in self.per_class.items()},
-            "suspects": [
-                {"row": s.row, "given": s.given, "likely": s.likely, "confidence": _round(s.confidence)}
-                for s in self.suspects
-            ],
-            "method": self.method,
-            "model": self.model,
-            "oof_accuracy": _round(self.oof_accuracy),
-            "rows_used": self.rows_used,
-            "reliable": self.reliable,
-            "note": self.note,
-            "reliability": self.reliability,
-            "reliability_reason": self.reliability_reason,
-            "summary": self.summary,
-            "ci_high": None if self.ci is None else _round(self.ci[1]),
-            "overlap": None if self.overlap is None else {k: _round(v) if isinstance(v, float) else v
-                                                          for k, v in self.overlap.items()},
-            "learner": self.learner,
-            "learner_log_loss": {k: _round(v) for k, v in (self.learner_log_loss or {}).items()},
-            "folds": self.folds,
-        }
 
 
 def estimate_label_noise(
@@ -266,6 +203,3 @@ def _note(accuracy: float, grade: Grade, dropped, skipped) -> str:
         text += f"; columns not used: {', '.join(skipped)}"
     return text
 
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 6)

@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from lossadvisor.profiling.value_sections import Overview
 
 ID_NAME = re.compile(r"(^id$|_id$|^id_|uuid|guid|^key$|_key$|^index$)", re.IGNORECASE)
 IMAGE_SUFFIX = re.compile(r"\.(?:png|jpe?g|tiff?|bmp|gif|npy|nii(?:\.gz)?|dcm)$", re.IGNORECASE)
 DATE_HINT = re.compile(r"\d{1,4}[-/:.]\d{1,2}")
 SAMPLE = 500
-
-
-@dataclass(frozen=True)
-class Overview:
-    rows: int
-    columns: int
-    column_kinds: dict[str, str]
-    missing_fraction: dict[str, float]
-    duplicate_rows: int
-    constant_columns: tuple[str, ...]
-    # Distinct non-missing values of the text-like columns, counted on the way (not part of the JSON).
-    distinct: dict[str, int] = field(default_factory=dict, compare=False)
-
-    @property
-    def duplicate_fraction(self) -> float:
-        return self.duplicate_rows / self.rows if self.rows else 0.0
-
-    def to_dict(self) -> dict:
-        return {
-            "column_kinds": dict(self.column_kinds),
-            "missing_fraction": dict(self.missing_fraction),
-            "duplicate_rows": self.duplicate_rows,
-            "duplicate_fraction": round(self.duplicate_fraction, 6),
-            "constant_columns": list(self.constant_columns),
-        }
 
 
 def column_kind(column: pd.Series, distinct: int | None = None, count: int | None = None) -> str:

@@ -6,6 +6,7 @@ Filled in by :mod:`lossadvisor.profiling.streaming`; None for a profile of a tab
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,9 @@ class Sampling:
             "approximate": dict(self.approximate),
             "from_sample": list(self.from_sample),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Sampling:
+        return cls(reader=data.get("reader"), rows_scanned=data.get("rows_scanned"), sample_rows=data.get("sample_rows"),
+                   seed=data.get("seed"), exact=tuple(data.get("exact") or ()),
+                   approximate=dict(data.get("approximate") or {}), from_sample=tuple(data.get("from_sample") or ()))

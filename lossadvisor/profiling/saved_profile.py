@@ -1,4 +1,4 @@
-"""Read a saved profile (``lossadvisor profile --format json``) without importing the profiler.
+"""Read a saved profile (``lossadvisor profile --format json``) without importing the profiler: the JSON boundary.
 
 ``recommend --profile`` and ``check --profile/--baseline`` read profiles through here, so this module
 imports nothing heavy (no pandas, sklearn or torch).
@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lossadvisor.errors import LoadError
+from lossadvisor.profiling.profile import Profile
 from lossadvisor.vocabulary import PROFILE_SCHEMA_VERSION, same_major
 
 
@@ -34,3 +35,8 @@ def read_profile_json(path: str | Path, what: str = "profile") -> dict:
                         f"(this version reads {major}.x)")
     validate_document(document, "profile", source)
     return document
+
+
+def read_profile(path: str | Path, what: str = "profile") -> Profile:
+    """The saved profile as the typed :class:`Profile` (checked like :func:`read_profile_json`)."""
+    return Profile.from_dict(read_profile_json(path, what))

@@ -161,7 +161,8 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
 
 
 def _overview(result):
-    from lossadvisor.profiling.overview import ID_NAME, Overview, column_kind
+    from lossadvisor.profiling.overview import ID_NAME, column_kind
+    from lossadvisor.profiling.value_sections import Overview
 
     kinds, missing, constant, distinct = {}, {}, [], {}
     for name, summary in result.columns.items():

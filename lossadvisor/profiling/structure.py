@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from lossadvisor.profiling.value_sections import Structure
+
 GROUP_MIN_MEAN_SIZE = 2.0
-
-
-@dataclass(frozen=True)
-class Structure:
-    type: str
-    time_column: str | None = None
-    monotonic: bool | None = None
-    regular_spacing: bool | None = None
-    lag1_autocorrelation: float | None = None
-    group_column: str | None = None
-    n_groups: int | None = None
-    sequence_columns: tuple[str, ...] = field(default_factory=tuple)
-    path_columns: tuple[str, ...] = field(default_factory=tuple)
-
-    def to_dict(self) -> dict:
-        data = dict(self.__dict__)
-        data["sequence_columns"] = list(self.sequence_columns)
-        data["path_columns"] = list(self.path_columns)
-        if self.lag1_autocorrelation is not None:
-            data["lag1_autocorrelation"] = round(self.lag1_autocorrelation, 6)
-        return data
 
 
 def lag1_autocorrelation(values: np.ndarray) -> float | None:

@@ -3,58 +3,20 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from lossadvisor.profiling.value_sections import ROBUST_Z_CUTOFF, TargetStats
+
 MAD_TO_SIGMA = 1.4826   # MAD of a normal distribution × 1.4826 = σ
-ROBUST_Z_CUTOFF = 3.5   # Iglewicz & Hoaglin (1993) modified z-score cut-off
 SAMPLE_SIZE = 500
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 
 
-@dataclass(frozen=True)
-class TargetStats:
-    mean: float
-    median: float
-    std: float
-    mad: float
-    skewness: float
-    kurtosis: float
-    outlier_fraction: float
-    tail_index: float | None
-    zero_fraction: float
-    non_negative: bool
-    is_integer: bool
-    is_count: bool
-    bounded_01: bool
-    dispersion: float | None
-    variance_mean_slope: float | None
-    minimum: float
-    maximum: float
-    quantiles: dict[str, float]
-    missing: int
-    nonfinite: int
-    sample: tuple[float, ...]   # up to SAMPLE_SIZE seeded finite values in row order, for drift tests
-
-    @property
-    def heavy_tailed(self) -> bool:
-        """Excess kurtosis above 3 (a t-distribution with < ~6 degrees of freedom) or a Hill index below 3."""
-        return self.kurtosis > 3.0 or (self.tail_index is not None and self.tail_index < 3.0)
-
-    def to_dict(self) -> dict:
-        data = {k: _round(v) for k, v in self.__dict__.items() if k not in ("minimum", "maximum", "quantiles", "sample")}
-        data.update(min=_round(self.minimum), max=_round(self.maximum), heavy_tailed=self.heavy_tailed,
-                    quantiles={k: _round(v) for k, v in self.quantiles.items()},
-                    sample=[_round(v) for v in self.sample])
-        return data
-
-
-def _round(value):
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
-    return value
+def is_heavy_tailed(kurtosis: float, tail_index: float | None) -> bool:
+    """Excess kurtosis above 3 (a t-distribution with < ~6 degrees of freedom) or a Hill index below 3."""
+    return kurtosis > 3.0 or (tail_index is not None and tail_index < 3.0)
 
 
 def robust_outlier_fraction(values: np.ndarray) -> float:
@@ -136,15 +98,17 @@ def target_stats(column: pd.Series, features: pd.DataFrame | None = None, task: 
     if features is not None and non_negative and len(values) >= 100:
         feature = strongest_feature(features.loc[finite_mask], values)
         slope = variance_mean_slope(values, feature) if feature is not None else None
+    kurtosis = float(series.kurt()) if len(values) > 3 else 0.0
+    tail_index = hill_tail_index(values)
     return TargetStats(
         mean=mean,
         median=float(np.median(values)),
         std=float(values.std(ddof=1)) if len(values) > 1 else 0.0,
         mad=float(np.median(np.abs(values - np.median(values)))),
         skewness=float(series.skew()) if len(values) > 2 else 0.0,
-        kurtosis=float(series.kurt()) if len(values) > 3 else 0.0,
+        kurtosis=kurtosis,
         outlier_fraction=robust_outlier_fraction(values),
-        tail_index=hill_tail_index(values),
+        tail_index=tail_index,
         zero_fraction=float(np.mean(values == 0)),
         non_negative=non_negative,
         is_integer=is_integer,
@@ -158,4 +122,5 @@ def target_stats(column: pd.Series, features: pd.DataFrame | None = None, task: 
         missing=int(column.isna().sum()),
         nonfinite=int((~finite_mask).sum() - column.isna().sum()),
         sample=seeded_sample(values, seed),
+        heavy_tailed=is_heavy_tailed(kurtosis, tail_index),
     )

@@ -25,7 +25,7 @@ def balanced_group_weights(counts: list[float]) -> list[float]:
 def group_params(loss: str, prepared) -> dict:
     """The loss's group parameters. A group too small to measure (< MIN_GROUP_ROWS training rows) gets
     no more weight than the smallest measured group: 13 rows weighted ×46 would be fitted to their noise."""
-    from lossadvisor.profiling.groups import MIN_GROUP_ROWS
+    from lossadvisor.profiling.group_sections import MIN_GROUP_ROWS
 
     counts = group_counts(prepared)
     if loss == "group_reweighted_ce":

@@ -207,10 +207,12 @@ def test_mask_statistics_known_answer(tmp_path):
     np.save(tmp_path / "a.npy", first)
     np.save(tmp_path / "b.npy", np.zeros((4, 4), dtype=np.int64))   # empty
     stats = mask_stats((tmp_path / "a.npy", tmp_path / "b.npy"))
-    assert stats.foreground_fractions == (3 / 15, 0.0)
+    # Per-image foreground shares are 3/15 and 0: their quantiles and mean are the section's summaries.
+    assert stats.foreground_fraction_quantiles == {"min": 0.0, "p10": pytest.approx(0.02), "median": pytest.approx(0.1),
+                                                   "p90": pytest.approx(0.18), "max": 3 / 15}
     assert stats.empty_fraction == 0.5 and stats.foreground_fraction == pytest.approx(0.1)
     assert stats.class_pixel_fraction == {"0": 28 / 31, "1": 2 / 31, "2": 1 / 31}
-    assert sorted(stats.object_sizes) == [1, 2] and stats.shape == (4, 4)
+    assert stats.object_sizes == {"count": 2, "min": 1, "median": 1.5, "max": 2} and stats.shape == (4, 4)
 
 
 def test_sequence_structure_means_sequence_labels_not_list_features():

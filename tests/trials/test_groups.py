@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from lossadvisor.errors import LossAdvisorError
-from lossadvisor.profiling.groups import (MIN_GROUP_ROWS, compare_groups, group_labels, parse_sensitive,
+from lossadvisor.profiling.group_sections import MIN_GROUP_ROWS
+from lossadvisor.profiling.groups import (compare_groups, group_labels, parse_sensitive,
                                           profile_groups)
 from lossadvisor.trials.group_metrics import gaps_from_rates, group_rates, measure_group_gaps
 
