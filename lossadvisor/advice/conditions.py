@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Union
 
 from lossadvisor.errors import ConfigError
+from lossadvisor.profiling.class_sections import LabelNoise
+from lossadvisor.profiling.profile import Profile
 
 NUMBER, TEXT, FLAG, LIST, MAPPING = "number", "text", "flag", "list", "mapping"
 
@@ -128,9 +130,10 @@ class Not:
 Condition = Union[Compare, All, Any_, Not]
 
 
-def _noise_grade_facts(noise: Mapping[str, Any]) -> tuple[str | None, bool | None]:
-    """label_noise.reliability and .overlap from a profile dict (absent in profiles made before issue 16)."""
-    reliability, overlap = noise.get("reliability"), noise.get("overlap")
+def _noise_grade_facts(noise: LabelNoise) -> tuple[str | None, bool | None]:
+    """label_noise.reliability and .overlap (absent in profiles made before issue 16); a Python API dict
+    may carry anything there, so both are checked."""
+    reliability, overlap = noise.reliability, noise.overlap
     if reliability is not None and reliability not in ("high", "moderate", "low", "none"):
         raise ConfigError(f"profile: label_noise.reliability must be high, moderate, low or none, got {reliability!r}")
     if overlap is not None and not (isinstance(overlap, Mapping) and isinstance(overlap.get("detected", False), bool)):
@@ -250,56 +253,58 @@ def describe(condition: Condition) -> str:
     return "(" + joiner.join(describe(part) for part in condition.parts) + ")"
 
 
-def profile_facts(profile: Mapping[str, Any]) -> dict[str, Any]:
-    """Flatten a profile dict (docs/profile-schema.md) into the named facts rules read.
+def profile_facts(profile: Profile) -> dict[str, Any]:
+    """Flatten a Profile (docs/profile-schema.md) into the named facts rules read.
 
-    Sections that are null leave their facts out (so they read as null); nothing here looks
+    Sections that are None leave their facts out (so they read as null); nothing here looks
     at the data itself.
     """
     facts: dict[str, Any] = {
-        "task": profile.get("task"),
-        "rows": profile.get("rows") or None,
-        "columns": profile.get("columns") or None,
-        "n_targets": len(profile.get("target") or []) or None,
+        "task": profile.task,
+        "rows": profile.rows or None,
+        "columns": profile.columns or None,
+        "n_targets": len(profile.target) or None,
     }
     if facts["rows"] and facts["columns"] and facts["n_targets"]:
         facts["features_per_row"] = (facts["columns"] - facts["n_targets"]) / facts["rows"]
-    structure = profile.get("structure") or {}
-    for key in ("type", "lag1_autocorrelation", "n_groups"):
-        facts[f"structure.{key}"] = structure.get(key)
-    classes = profile.get("classes") or {}
-    for key in ("n_classes", "counts", "imbalance_ratio", "normalized_entropy", "label_cardinality"):
-        facts[f"classes.{key}"] = classes.get(key)
-    counts = classes.get("counts") or {}
-    if counts:
-        facts["classes.min_count"] = min(counts.values())
-        multilabel = profile.get("task") == "multilabel" and profile.get("rows")
-        total = profile["rows"] if multilabel else sum(counts.values())
-        facts["classes.minority_fraction"] = min(counts.values()) / total if total else None
-    noise = profile.get("label_noise") or {}
-    facts["label_noise.estimated_rate"] = noise.get("estimated_rate")
-    facts["label_noise.reliable"] = noise.get("reliable")
-    ci = noise.get("ci")
-    facts["label_noise.ci"] = list(ci) if ci else None
-    facts["label_noise.ci_low"] = ci[0] if ci else None
-    facts["label_noise.ci_high"] = ci[1] if ci else None
-    facts["label_noise.reliability"], facts["label_noise.overlap"] = _noise_grade_facts(noise)
-    stats = profile.get("target_stats") or {}
-    for key in ("outlier_fraction", "kurtosis", "skewness", "mad", "std", "heavy_tailed", "tail_index", "is_count",
-                "non_negative", "dispersion", "variance_mean_slope", "zero_fraction"):
-        facts[f"target_stats.{key}"] = stats.get(key)
-    facts["feature_outliers.fraction"] = (profile.get("feature_outliers") or {}).get("fraction")
-    masks = profile.get("masks") or {}
-    facts["masks.foreground_fraction"] = masks.get("foreground_fraction")
-    facts["masks.empty_fraction"] = masks.get("empty_fraction")
-    pixel_classes = masks.get("class_pixel_fraction")
-    facts["masks.n_classes"] = len(pixel_classes) if pixel_classes else None
-    groups = profile.get("groups") or {}
-    if groups:
-        facts["groups.n_groups"] = len(groups.get("groups") or [])
-        facts["groups.counts"] = groups.get("counts")
-        shares = [g["share"] for g in groups.get("groups") or [] if g.get("measured")]
-        facts["groups.min_share"] = min(shares) if shares else None
-        for key in ("base_rate_gap", "base_rate_ratio", "error_gap", "error_ratio"):
-            facts[f"groups.{key}"] = groups.get(key)
+    structure = profile.structure
+    if structure is not None:
+        facts.update({"structure.type": structure.type, "structure.n_groups": structure.n_groups,
+                      "structure.lag1_autocorrelation": structure.lag1_autocorrelation})
+    classes = profile.classes
+    if classes is not None:
+        facts.update({"classes.counts": classes.counts or None, "classes.n_classes": len(classes.counts) or None,
+                      "classes.imbalance_ratio": classes.imbalance_ratio,
+                      "classes.normalized_entropy": classes.normalized_entropy,
+                      "classes.label_cardinality": classes.label_cardinality})
+        if classes.counts:
+            smallest = min(classes.counts.values())
+            facts["classes.min_count"] = smallest
+            total = profile.rows if profile.task == "multilabel" and profile.rows else sum(classes.counts.values())
+            facts["classes.minority_fraction"] = smallest / total if total else None
+    noise = profile.label_noise
+    if noise is not None:
+        facts["label_noise.estimated_rate"] = noise.estimated_rate
+        facts["label_noise.reliable"] = noise.reliable
+        facts["label_noise.ci"] = list(noise.ci) if noise.ci else None
+        facts["label_noise.ci_low"], facts["label_noise.ci_high"] = noise.ci if noise.ci else (None, None)
+        facts["label_noise.reliability"], facts["label_noise.overlap"] = _noise_grade_facts(noise)
+    stats = profile.target_stats
+    if stats is not None:
+        for key in ("outlier_fraction", "kurtosis", "skewness", "mad", "std", "heavy_tailed", "tail_index",
+                    "is_count", "non_negative", "dispersion", "variance_mean_slope", "zero_fraction"):
+            facts[f"target_stats.{key}"] = getattr(stats, key)
+    if profile.feature_outliers is not None:
+        facts["feature_outliers.fraction"] = profile.feature_outliers.fraction
+    masks = profile.masks
+    if masks is not None:
+        facts["masks.foreground_fraction"] = masks.foreground_fraction
+        facts["masks.empty_fraction"] = masks.empty_fraction
+        facts["masks.n_classes"] = len(masks.class_pixel_fraction) or None
+    groups = profile.groups
+    if groups is not None:
+        facts.update({"groups.n_groups": len(groups.groups), "groups.counts": groups.counts,
+                      "groups.min_share": groups.min_measured_share, "groups.base_rate_gap": groups.base_rate_gap,
+                      "groups.base_rate_ratio": groups.base_rate_ratio, "groups.error_gap": groups.error_gap,
+                      "groups.error_ratio": groups.error_ratio})
     return {name: value for name, value in facts.items() if not _is_null(value)}

@@ -23,6 +23,7 @@ from lossadvisor.advice.param_formulas import DERIVATIONS
 from lossadvisor.advice.recommendation import Candidate, ParamSource, Recommendation
 from lossadvisor.advice.ruleset import Rule, RuleSet, load_rules
 from lossadvisor.errors import ConfigError, LossAdvisorError
+from lossadvisor.profiling.profile import Profile, profile_of
 
 BASELINES = {"binary": "bce", "multiclass": "cross_entropy", "multilabel": "bce", "regression": "mse",
              "count": "mse", "multitarget": "mse", "segmentation": "cross_entropy"}
@@ -36,8 +37,7 @@ def recommend(data: Any, objectives: Objectives | None = None, rules: RuleSet | 
     ``facts`` add or replace named facts (the CLI's ``--imbalance-ratio`` and friends);
     ``profile_options`` go to ProfileOptions when a DataFrame is profiled (e.g. ``{"noise": False}``).
     """
-    profile = _as_profile_dict(data, target, profile_options or {})
-    merged = profile_facts(profile)
+    merged = profile_facts(as_profile(data, target, profile_options))
     merged.update({k: v for k, v in (facts or {}).items() if v is not None})
     return evaluate(rules if rules is not None else load_rules(), merged, objectives or Objectives())
 
@@ -75,15 +75,15 @@ def facts_read_by(rules: RuleSet, loss: str) -> set[str]:
             for param in rule.params if param.derive is not None for fact in DERIVATIONS[param.derive].facts}
 
 
-def _as_profile_dict(data: Any, target: str | None, options: Mapping[str, Any]) -> dict:
-    if isinstance(data, Mapping):
-        return dict(data)
-    if hasattr(data, "to_dict") and hasattr(data, "task"):
-        return data.to_dict()
+def as_profile(data: Any, target: str | None = None, options: Mapping[str, Any] | None = None) -> Profile:
+    """The Profile the advice reads, at the JSON contract's precision (:meth:`Profile.as_saved`), from a
+    Profile, a profile dict (the JSON boundary: converted once, here) or a DataFrame (profiled with ``target``)."""
+    if isinstance(data, (Profile, Mapping)):
+        return profile_of(data)
     if type(data).__name__ == "DataFrame":
         from lossadvisor.profiling.measure import profile_table
 
-        return profile_table(data, target=target, **options).to_dict()
+        return profile_table(data, target=target, **(options or {})).as_saved()
     raise ConfigError(f"recommend() takes a Profile, a profile dict or a DataFrame, got {type(data).__name__}")
 
 

@@ -48,7 +48,7 @@ def check_noise_increase(profile, drift: Drift, t: Thresholds) -> Outcome:
 def check_target_shift(profile, drift: Drift, t: Thresholds) -> Outcome:
     shift = drift.target_shift
     if shift is None:
-        return skipped(f"no numeric target quantiles in both profiles (task is {profile.get('task')})")
+        return skipped(f"no numeric target quantiles in both profiles (task is {profile.task})")
     outcome = check_max(shift.ks_statistic, t.max_target_shift, f"target distribution shift (KS D, from {shift.method})")
     if shift.baseline_median is not None and shift.current_median is not None:
         outcome = outcome._replace(message=f"{outcome.message}; median {number(shift.baseline_median)} → {number(shift.current_median)}")

@@ -31,19 +31,24 @@ from lossadvisor.checks.drift_checks import (
 from lossadvisor.checks.group_checks import check_group_shift
 from lossadvisor.checks.outcome import CheckResult, CheckSpec, Finding, Thresholds
 from lossadvisor.profiling.drift import Drift, compare_profiles
+from lossadvisor.profiling.profile import Profile, profile_json, profile_of
 
 
 def run_checks(
-    profile: Mapping[str, Any], thresholds: Thresholds = Thresholds(), baseline: Mapping[str, Any] | None = None
+    profile: Profile | Mapping[str, Any], thresholds: Thresholds = Thresholds(),
+    baseline: Profile | Mapping[str, Any] | None = None,
 ) -> tuple[Finding, ...]:
-    """Run every enabled check on a profile dict (and the drift checks against a baseline)."""
-    drift: Drift | None = compare_profiles(baseline, profile) if baseline is not None else None
+    """Run every enabled check on a Profile or its JSON dict (and the drift checks against a baseline)."""
+    drift: Drift | None = None
+    if baseline is not None:
+        drift = compare_profiles(profile_json(baseline), profile_json(profile))
+    current = profile_of(profile)
     findings = []
     for spec in CHECKS:
         level = level_of(spec, thresholds)
         if level == "off" or getattr(thresholds, spec.key) is None or (spec.drift and drift is None):
             continue
-        outcome = spec.run(profile, drift, thresholds)
+        outcome = spec.run(current, drift, thresholds)
         findings.append(Finding(spec.id, spec.name, level, *outcome))
     return tuple(findings)
 
@@ -54,15 +59,15 @@ def level_of(spec: CheckSpec, thresholds: Thresholds) -> str:
 
 
 def check_profile(
-    profile: Mapping[str, Any],
+    profile: Profile | Mapping[str, Any],
     thresholds: Thresholds = Thresholds(),
-    baseline: Mapping[str, Any] | None = None,
+    baseline: Profile | Mapping[str, Any] | None = None,
     baseline_name: str | None = None,
     config_name: str | None = None,
 ) -> CheckResult:
-    """The gate in one call: findings for a profile dict, ready to render and exit on."""
+    """The gate in one call: findings for a Profile (or its JSON dict), ready to render and exit on."""
     findings = run_checks(profile, thresholds, baseline)
-    source = str(profile.get("source") or "<profile>")
+    source = str((profile.source if isinstance(profile, Profile) else profile.get("source")) or "<profile>")
     return CheckResult(source, baseline_name, findings, strict=thresholds.strict, config=config_name)
 
 CHECK_ID_PREFIX = "CHK-"  # rule IDs have no prefix, so a check ID can never be mistaken for one

@@ -28,7 +28,7 @@ def _overrides(**flags: Any) -> dict[str, Any]:
     return {name: int(v) if isinstance(v, float) and v.is_integer() else v for name, v in given.items()}
 
 
-def _needs_noise(thresholds, baseline: dict | None) -> bool:
+def _needs_noise(thresholds, baseline) -> bool:
     """Skip the slowest measurement when no enabled check reads it."""
     from lossadvisor.checks.gate import CHECKS_BY_KEY, level_of
 
@@ -66,7 +66,8 @@ def check(
     from lossadvisor.checks.config import resolve_thresholds
     from lossadvisor.checks.gate import check_profile
     from lossadvisor.report.check_render import render_check, resolve_format
-    from lossadvisor.profiling.saved_profile import read_profile_json
+    from lossadvisor.profiling.profile import Profile
+    from lossadvisor.profiling.saved_profile import read_profile
 
     if fmt not in FORMAT_CHOICES:
         raise LoadError(f"unknown --format '{fmt}'; expected one of: {', '.join(FORMAT_CHOICES)}")
@@ -88,12 +89,12 @@ def check(
         from dataclasses import replace
 
         thresholds = replace(thresholds, max_group_gap=DEFAULT_GROUP_GAP)
-    previous = read_profile_json(baseline, "baseline") if baseline is not None else None
+    previous = read_profile(baseline, "baseline") if baseline is not None else None
     if profile is not None:
-        current = read_profile_json(profile, "profile")
-        source.refuse_with_profile(current.get("task"))
+        current = read_profile(profile, "profile")
+        source.refuse_with_profile(current.task)
     else:
-        current = source.profile(noise=_needs_noise(thresholds, previous))
+        current = Profile.from_dict(source.profile(noise=_needs_noise(thresholds, previous)))
     result = check_profile(current, thresholds, previous, str(baseline) if baseline else None,
                            str(origin) if origin else None)
     from lossadvisor.report.fit import output_width

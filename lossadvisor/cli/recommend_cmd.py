@@ -60,7 +60,8 @@ def recommend_command(
     from lossadvisor.advice.objectives import Objectives
     from lossadvisor.advice.ranking import recommend
     from lossadvisor.advice.ruleset import load_rules
-    from lossadvisor.profiling.saved_profile import read_profile_json
+    from lossadvisor.profiling.profile import Profile
+    from lossadvisor.profiling.saved_profile import read_profile
     from lossadvisor.report import recommend_render as render
 
     objectives = Objectives.parse(objective, fn_cost=fn_cost, fp_cost=fp_cost, under_cost=under_cost,
@@ -75,22 +76,22 @@ def recommend_command(
     if profile is not None and source.given:
         raise ConfigError("give either a data file or --profile, not both")
     if profile is not None:
-        profile_dict = read_profile_json(profile)
-        source.refuse_with_profile(profile_dict.get("task"))
+        typed = read_profile(profile)
+        source.refuse_with_profile(typed.task)
     elif source.given:
-        profile_dict = source.profile()
+        typed = Profile.from_dict(source.profile())
     else:
         if source.task is None:
             raise ConfigError("give a data file, --profile, or --task for the no-data form")
-        profile_dict = {"schema_version": PROFILE_SCHEMA_VERSION, "task": source.task.value}
+        typed = Profile.from_dict({"schema_version": PROFILE_SCHEMA_VERSION, "task": source.task.value})
     stated = _flag_facts(source.task.value if source.task else None, imbalance_ratio, n_classes, noise_rate,
                          foreground_fraction, empty_fraction, outlier_fraction, kurtosis, dispersion,
                          zero_fraction, mad, structure, n_targets)
-    _check_fact_flags(stated.get("task", profile_dict.get("task")), imbalance_ratio=imbalance_ratio,
+    _check_fact_flags(stated.get("task", typed.task), imbalance_ratio=imbalance_ratio,
                       n_classes=n_classes, noise_rate=noise_rate, foreground_fraction=foreground_fraction,
                       empty_fraction=empty_fraction, outlier_fraction=outlier_fraction, kurtosis=kurtosis,
                       dispersion=dispersion, zero_fraction=zero_fraction, mad=mad)
-    result = recommend(profile_dict, objectives, rules=ruleset, facts=stated)
+    result = recommend(typed, objectives, rules=ruleset, facts=stated)
     if emit is not None:
         _write(emit[1], render.render_python(result))
         chosen = (result.candidates or [result.baseline])[0]

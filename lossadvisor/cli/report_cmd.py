@@ -86,44 +86,37 @@ def _compute(source: DataSource, objective, top, no_trial, seeds, epochs, budget
     from lossadvisor.advice.ranking import recommend as rank
     from lossadvisor.advice.objectives import Objectives
     from lossadvisor.advice.ruleset import load_rules
+    from lossadvisor.profiling.profile import Profile
     from lossadvisor.vocabulary import TRIAL_TASKS
 
     objectives = Objectives.parse(objective)
     rules = load_rules(configured_rules(Path.cwd()))
     dataset = source.load()
     profile = source.profile(dataset)
-    rec = rank(profile, objectives, rules=rules)
+    typed = Profile.from_dict(profile)
+    rec = rank(typed, objectives, rules=rules)
     trial = None
-    if not no_trial and profile["task"] in TRIAL_TASKS and source.path is not None and len(dataset.target) == 1:
-        trial = _trial(source, dataset, profile, rec, top, objective, seeds, epochs, budget, batch_size, bootstrap)
+    if not no_trial and typed.task in TRIAL_TASKS and source.path is not None and len(dataset.target) == 1:
+        trial = _trial(source, dataset, typed, top, objective, seeds, epochs, budget, batch_size, bootstrap)
     elif not no_trial:
         typer.echo(f"note: no trial: trial supports {', '.join(TRIAL_TASKS)} data with one target; "
-                   f"this is {profile['task']}", err=True)
+                   f"this is {typed.task}", err=True)
     return {"profile": profile, "recommendation": rec.to_dict(top=top), "trial": trial}
 
 
-def _trial(source, dataset, profile, rec, top, objective, seeds, epochs, budget, batch_size, bootstrap) -> dict:
+def _trial(source, dataset, profile, top, objective, seeds, epochs, budget, batch_size, bootstrap) -> dict:
     """Trial the recommendation's top candidates against its baseline, as `trial` does by default."""
-    from dataclasses import replace
-
-    from lossadvisor.cli.trial_cmd import _options, _run
+    from lossadvisor.cli.trial_cmd import _with_progress
+    from lossadvisor.config_files import configured_rules
     from lossadvisor.report.trial_render import report_dict
-    from lossadvisor.trials.candidates import CandidateSpec, assemble, challengers
+    from lossadvisor.trials.plan import plan_trial, run_plan, trial_options
     from lossadvisor.trials.prepare import DataFacts
 
-    facts = DataFacts.from_profile(profile)
-    specs = [CandidateSpec(c.loss, dict(c.params)) for c in rec.top(top)]
-    baseline = CandidateSpec(rec.baseline.loss, dict(rec.baseline.params), True)
-    assembled = assemble(specs, baseline, facts.task)
-    kept_baseline = len(assembled) < 2
-    if kept_baseline:  # recommend kept the plain loss: check that no standard alternative beats it
-        mad = (profile.get("target_stats") or {}).get("mad")
-        assembled = assemble(challengers(facts.task, mad), assembled[0], facts.task)
-    options = _options(seeds, source.seed, None, objective, False, "auto", source.threads, bootstrap, epochs, budget,
-                       batch_size, 3)
-    result = _run(dataset, facts, None, assembled, options, epochs, seeds)
-    if kept_baseline:
-        result = replace(result, notes=result.notes + (
-            f"recommend kept the plain baseline for this data; standard alternatives "
-            f"({', '.join(s.label for s in assembled[1:])}) were trialled to check that none beats it",))
+    plan = plan_trial(profile, DataFacts.from_profile(profile), objective=objective, top=top,
+                      rules_path=configured_rules(Path.cwd()))
+    options = trial_options(seeds=seeds, seed=source.seed, metric=None, objective=objective, batched=True,
+                            device="auto", threads=source.threads, bootstrap=bootstrap, epochs=epochs, budget=budget,
+                            batch_size=batch_size, patience=3)
+    result = _with_progress(epochs, options, lambda tick: run_plan(dataset.frame, dataset.target[0], plan, options,
+                                                                   on_epoch=tick))
     return report_dict(result)

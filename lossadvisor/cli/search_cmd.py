@@ -83,7 +83,9 @@ def search(
     dataset = source.load()
     if len(dataset.target) != 1:
         raise ConfigError(f"search takes one target column; got {len(dataset.target)}")
-    profile = source.profile(dataset)
+    from lossadvisor.profiling.profile import Profile
+
+    profile = Profile.from_dict(source.profile(dataset))
     facts = DataFacts.from_profile(profile)
     rec = _recommend(profile, objective)
     if family:
@@ -122,7 +124,7 @@ def _check_storage(storage: str) -> None:
         raise ConfigError(f"cannot create {path}: folder {path.parent} does not exist")
 
 
-def _recommend(profile: dict, objective: str | None):
+def _recommend(profile, objective: str | None):
     from lossadvisor.advice.objectives import Objectives
     from lossadvisor.advice.ranking import recommend
     from lossadvisor.advice.ruleset import load_rules

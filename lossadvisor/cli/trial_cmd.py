@@ -64,9 +64,8 @@ def trial(
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write learning curves and metrics to a PNG (needs matplotlib).")] = None,
 ) -> None:
     """Train the candidate losses and a baseline on short seeded fits, and say which one is better."""
-    from lossadvisor.trials.candidates import (assemble, check_candidates_fit, configured_by_rules, load_candidates_json,
-                                              needs_noise_estimate,
-                                              parse_losses, parse_sweep)
+    from lossadvisor.trials.candidates import load_candidates_json, needs_noise_estimate, parse_losses, parse_sweep
+    from lossadvisor.trials.plan import SavedCandidates, plan_trial, recommended_candidates, run_plan, trial_options
     from lossadvisor.trials.members import resolve_device
 
     for flag, value in (("--losses", losses), ("--sweep", sweep)):
@@ -110,20 +109,23 @@ def trial(
         check_single_split(folds, "segmentation")
 
         epochs, batch_size, patience = epochs or SEG_EPOCHS, batch_size or SEG_BATCH, patience or SEG_PATIENCE
-        options = _options(seeds, source.seed, metric, objective, no_batch, device.value, source.threads, bootstrap,
-                           epochs, budget, batch_size, patience)
+        options = trial_options(seeds=seeds, seed=source.seed, metric=metric, objective=objective, batched=not no_batch,
+                                device=device.value, threads=source.threads, bootstrap=bootstrap, epochs=epochs,
+                                budget=budget, batch_size=batch_size, patience=patience)
         total = epochs if options.batched else None  # sequential: the number of fits is known later
         from lossadvisor.config_files import configured_rules
 
         rules_path = configured_rules(Path.cwd())
         report = segmentation_report(source, images, manifest, loss_names, candidates, from_file, sweep_spec, objective,
                                      top, options, lambda job: _with_progress(total, options, job),
-                                     lambda profile, objective, top: _recommended(profile, objective, top, rules_path),
+                                     lambda profile, objective, top: recommended_candidates(profile, objective, top,
+                                                                                            rules_path),
                                      rules_path)
         _write_report(report, fmt, output, plot)
         return
     epochs, batch_size, patience = epochs or 10, batch_size or 256, patience or 3
 
+    from lossadvisor.profiling.profile import Profile
     from lossadvisor.trials.prepare import DataFacts
 
     dataset = source.load()
@@ -140,48 +142,22 @@ def trial(
 
     rules_path = configured_rules(Path.cwd())
     by_name = loss_names or ([sweep_spec.loss] if sweep_spec else [])
-    profile = source.profile(dataset, noise=needs_recommend or needs_noise_estimate(by_name, rules_path))
+    profile = Profile.from_dict(source.profile(dataset, noise=needs_recommend or needs_noise_estimate(by_name, rules_path)))
     facts = replace(DataFacts.from_profile(profile), label_separator=source.label_separator)
-    baseline, base_params, config_notes = None, None, ()
-    if loss_names:
-        specs, config_notes = configured_by_rules(loss_names, profile, objective, rules_path)
-    elif sweep_spec:
-        configured, config_notes = configured_by_rules([sweep_spec.loss], profile, objective, rules_path)
-        base_params = {k: v for k, v in configured[0].params.items() if k != sweep_spec.param}
-    elif from_file:
-        specs, baseline, order, made_for = from_file
-        check_candidates_fit(candidates, made_for, order, facts.task, facts.class_order)
-        if order:
-            facts = replace(facts, class_order=order)
-    else:
-        specs, baseline = _recommended(profile, objective, top, rules_path)
-    options = _options(seeds, source.seed, metric, objective, no_batch, device.value, source.threads, bootstrap, epochs, budget,
-                       batch_size, patience)
+    saved = SavedCandidates(candidates, *from_file) if from_file else None
+    plan = plan_trial(profile, facts, objective=objective, top=top, rules_path=rules_path, losses=loss_names,
+                      saved=saved, sweep=sweep_spec)
+    options = trial_options(seeds=seeds, seed=source.seed, metric=metric, objective=objective, batched=not no_batch,
+                            device=device.value, threads=source.threads, bootstrap=bootstrap, epochs=epochs,
+                            budget=budget, batch_size=batch_size, patience=patience)
     if source.sensitive:
-        from dataclasses import replace as _replace
-
         from lossadvisor.profiling.groups import parse_sensitive
 
-        options = _replace(options, sensitive=parse_sensitive(source.sensitive))
+        options = replace(options, sensitive=parse_sensitive(source.sensitive))
     options = replace(options, backend=backend.value, address=address, folds=folds)
-    assembled = None if sweep_spec else assemble(specs, baseline, facts.task)
-    kept_baseline = needs_recommend and assembled is not None and len(assembled) < 2
-    if kept_baseline:
-        from lossadvisor.trials.candidates import challengers
-
-        mad = (profile.get("target_stats") or {}).get("mad")
-        assembled = assemble(challengers(facts.task, mad), assembled[0], facts.task)
-    if assembled is not None and len(assembled) < 2:
-        raise ConfigError(f"nothing to compare: the only candidate is the baseline '{assembled[0].label}' "
-                          "(recommend found no reason to change the loss); name others with --losses")
-    report = _run(dataset, facts, sweep_spec, assembled, options, epochs, seeds, base_params)
-    if config_notes:
-        report = replace(report, notes=report.notes + tuple(f"configured as recommend would for this data and "
-                                                            f"objective: {note}" for note in config_notes))
-    if kept_baseline:
-        report = replace(report, notes=report.notes + (
-            f"recommend kept the plain baseline for this data; standard alternatives "
-            f"({', '.join(s.label for s in assembled[1:])}) were trialled to check that none beats it",))
+    total = epochs * (1 if options.batched else plan.fits_per_seed() * seeds)
+    report = _with_progress(total, options, lambda tick: run_plan(dataset.frame, dataset.target[0], plan, options,
+                                                                  on_epoch=tick))
     _write_report(report, fmt, output, plot)
 
 
@@ -196,8 +172,11 @@ def _multitarget(dataset, source, loss_names, candidates, sweep, seeds, metric, 
         raise ConfigError(f"--candidates and --sweep do not apply to several targets: a multi-target trial compares "
                           f"{', '.join(COMBINERS)} (choose with --losses)")
     facts = DataFacts.from_profile(source.profile(dataset, noise=False))
-    options = _options(seeds, source.seed, metric, objective, no_batch, device, source.threads, bootstrap, epochs,
-                       budget, batch_size, patience)
+    from lossadvisor.trials.plan import trial_options
+
+    options = trial_options(seeds=seeds, seed=source.seed, metric=metric, objective=objective, batched=not no_batch,
+                            device=device, threads=source.threads, bootstrap=bootstrap, epochs=epochs, budget=budget,
+                            batch_size=batch_size, patience=patience)
     total = epochs if options.batched else None
     return _with_progress(total, options, lambda tick: run_multitarget_trials(
         dataset.frame, dataset.target, facts, loss_names, options, on_epoch=tick))
@@ -221,39 +200,6 @@ def _check_matplotlib() -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         raise ConfigError("--plot needs matplotlib, which is not installed: pip install 'lossadvisor[plot]'") from None
-
-
-def _recommended(profile: dict, objective: str | None, top: int, rules_path: Path | None):
-    from lossadvisor.advice.objectives import Objectives
-    from lossadvisor.advice.ranking import recommend
-    from lossadvisor.advice.ruleset import load_rules
-    from lossadvisor.trials.candidates import CandidateSpec
-
-    rec = recommend(profile, Objectives.parse(objective), rules=load_rules(rules_path))
-    specs = [CandidateSpec(c.loss, dict(c.params)) for c in rec.top(top)]
-    return specs, CandidateSpec(rec.baseline.loss, dict(rec.baseline.params), True)
-
-
-def _options(seeds, seed, metric, objective, no_batch, device, threads, bootstrap, epochs, budget, batch_size, patience):
-    from lossadvisor.trials.results import TrialOptions
-    from lossadvisor.trials.train_types import TrainConfig
-
-    train = TrainConfig(batch_size=batch_size, epochs=epochs, budget_s=budget, patience=patience)
-    return TrialOptions(seeds=seeds, seed=seed, metric=metric, objective=objective, batched=not no_batch,
-                        device=device, threads=threads, bootstrap=bootstrap, train=train)
-
-
-def _run(dataset, facts, sweep_spec, specs, options, epochs: int, seeds: int, base_params=None):
-    from lossadvisor.trials.run import run_sweep, run_trials
-
-    n_specs = len(sweep_spec.values) + 1 if sweep_spec else len(specs)
-    total = epochs * (1 if options.batched else n_specs * seeds)
-    target = dataset.target[0]
-    if sweep_spec:
-        return _with_progress(total, options, lambda tick: run_sweep(dataset.frame, target, facts, sweep_spec, options,
-                                                                     base_params, on_epoch=tick))
-    return _with_progress(total, options, lambda tick: run_trials(dataset.frame, target, facts, specs, options,
-                                                                  on_epoch=tick))
 
 
 def _with_progress(total: int | None, options, job):

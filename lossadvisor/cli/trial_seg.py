@@ -67,9 +67,10 @@ def segmentation_report(source: DataSource, images: Path | None, manifest: Path 
                                                       f"objective: {note}" for note in notes))
 
 
-def _mask_profile(source: DataSource, data) -> dict:
+def _mask_profile(source: DataSource, data):
     from lossadvisor.load import Dataset, LoadOptions
+    from lossadvisor.profiling.profile import Profile
 
     dataset = Dataset(frame=None, target=(), source="masks", options=LoadOptions(task="segmentation"),
                       mask_files=data.mask_files)
-    return source.profile(dataset, noise=False)
+    return Profile.from_dict(source.profile(dataset, noise=False))

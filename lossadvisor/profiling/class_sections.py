@@ -51,11 +51,6 @@ class ClassBalance:
     def minority(self) -> str | None:
         return min(self.counts, key=self.counts.__getitem__) if self.counts else None
 
-    @property
-    def minority_fraction(self) -> float | None:
-        """The smallest class's share of ``total`` (the rules' ``classes.minority_fraction``)."""
-        return min(self.counts.values()) / self.total if self.counts and self.total else None
-
     def to_dict(self) -> dict:
         data = {
             "counts": dict(self.counts),
@@ -152,7 +147,7 @@ class LabelNoise:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LabelNoise:
-        ci = data.get("ci")
+        ci, overlap = data.get("ci"), data.get("overlap")
         return cls(estimated_rate=data.get("estimated_rate"), ci=tuple(ci) if ci else None,
                    per_class=dict(data.get("per_class") or {}),
                    suspects=tuple(Suspect(s.get("row"), s.get("given"), s.get("likely"), s.get("confidence"))
@@ -160,6 +155,6 @@ class LabelNoise:
                    method=data.get("method"), model=data.get("model"), oof_accuracy=data.get("oof_accuracy"),
                    rows_used=data.get("rows_used"), reliable=data.get("reliable"), note=data.get("note"),
                    reliability=data.get("reliability"), reliability_reason=data.get("reliability_reason"),
-                   overlap=None if data.get("overlap") is None else dict(data["overlap"]),
+                   overlap=dict(overlap) if isinstance(overlap, Mapping) else overlap,
                    learner=data.get("learner"), learner_log_loss=dict(data.get("learner_log_loss") or {}),
                    folds=data.get("folds"))

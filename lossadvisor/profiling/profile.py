@@ -58,6 +58,14 @@ class Profile:
             return None
         return (self.columns - len(self.target)) / self.rows
 
+    def as_saved(self) -> Profile:
+        """This profile as it reads back from its JSON: every measure at the contract's precision.
+
+        The advice, checks and trials read facts from this form, so a profile measured now and the same
+        profile saved and read back (``--profile``) give the same recommendation, outcome and weights.
+        """
+        return Profile.from_dict(self.to_dict())
+
     def to_dict(self) -> dict:
         """The versioned JSON contract (docs/profile-schema.md); inapplicable sections are None."""
 
@@ -116,3 +124,14 @@ class Profile:
             schema_version=data.get("schema_version", PROFILE_SCHEMA_VERSION),
             extra={k: v for k, v in data.items() if k not in KNOWN_KEYS},
         )
+
+
+def profile_of(data: Profile | Mapping[str, Any]) -> Profile:
+    """The typed Profile of a Profile or of its JSON dict (converted once, at the public API's entry), at the
+    contract's precision (:meth:`Profile.as_saved`)."""
+    return data.as_saved() if isinstance(data, Profile) else Profile.from_dict(data)
+
+
+def profile_json(data: Profile | Mapping[str, Any]) -> Mapping[str, Any]:
+    """The JSON dict of a Profile, or the dict as given (drift compares two profiles' JSON snapshots)."""
+    return data.to_dict() if isinstance(data, Profile) else data

@@ -33,10 +33,11 @@ class Overview:
     constant_columns: tuple[str, ...]
     # Distinct non-missing values of the text-like columns, counted on the way (not part of the JSON).
     distinct: dict[str, int] = field(default_factory=dict, compare=False)
+    duplicate_fraction: float | None = None   # duplicate_rows / rows unless given (a saved profile's value)
 
-    @property
-    def duplicate_fraction(self) -> float:
-        return self.duplicate_rows / self.rows if self.rows else 0.0
+    def __post_init__(self) -> None:
+        if self.duplicate_fraction is None:   # frozen: set once, here, from the counts
+            object.__setattr__(self, "duplicate_fraction", self.duplicate_rows / self.rows if self.rows else 0.0)
 
     def to_dict(self) -> dict:
         return {
@@ -53,7 +54,8 @@ class Overview:
         return cls(rows=rows, columns=columns, column_kinds=dict(data.get("column_kinds") or {}),
                    missing_fraction=dict(data.get("missing_fraction") or {}),
                    duplicate_rows=data.get("duplicate_rows") or 0,
-                   constant_columns=tuple(data.get("constant_columns") or ()))
+                   constant_columns=tuple(data.get("constant_columns") or ()),
+                   duplicate_fraction=data.get("duplicate_fraction"))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.profiling.balance import label_text
+from lossadvisor.profiling.profile import Profile
 from lossadvisor.trials.encoding import FeatureMatrix, encode_features
 from lossadvisor.trials.folds import FoldPlan, plan_folds
 from lossadvisor.trials.split import Split, split_rows
@@ -28,19 +29,17 @@ class DataFacts:
     label_separator: str = "|"  # multilabel targets: what separates the labels of a row
 
     @classmethod
-    def from_profile(cls, profile: Any) -> "DataFacts":
-        """From a Profile (anything with ``to_dict()``) or its JSON dict (docs/profile-schema.md)."""
-        data = profile.to_dict() if hasattr(profile, "to_dict") else dict(profile)
-        structure = data.get("structure") or {}
-        overview = data.get("overview") or {}
-        classes = data.get("classes") or {}
+    def from_profile(cls, profile: Profile | Mapping[str, Any]) -> "DataFacts":
+        """From a Profile (or its JSON dict, converted once here: docs/profile-schema.md)."""
+        profile = profile if isinstance(profile, Profile) else Profile.from_dict(profile)
+        structure, overview, classes = profile.structure, profile.overview, profile.classes
         return cls(
-            task=str(data["task"]),
-            structure=str(structure.get("type") or "tabular"),
-            time_column=structure.get("time_column"),
-            group_column=structure.get("group_column"),
-            column_kinds=dict(overview.get("column_kinds") or {}),
-            class_order=tuple(str(c) for c in (classes.get("counts") or {})),
+            task=str(profile.task),
+            structure=str((structure.type if structure is not None else None) or "tabular"),
+            time_column=structure.time_column if structure is not None else None,
+            group_column=structure.group_column if structure is not None else None,
+            column_kinds=dict(overview.column_kinds) if overview is not None else {},
+            class_order=tuple(str(c) for c in classes.counts) if classes is not None else (),
         )
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from lossadvisor.advice.conditions import describe, facts_used, parse_condition, profile_facts
 from lossadvisor.errors import ConfigError
+from lossadvisor.profiling.profile import Profile
 
 
 def cond(raw):
@@ -87,7 +88,7 @@ def test_profile_facts_flattens_the_contract_and_drops_nulls() -> None:
         "label_noise": {"estimated_rate": 0.2, "ci": [0.15, 0.25], "reliable": True},
         "target_stats": None, "masks": None, "feature_outliers": None,
     }
-    facts = profile_facts(profile)
+    facts = profile_facts(Profile.from_dict(profile))
     assert facts["task"] == "binary"
     assert facts["classes.min_count"] == 50
     assert facts["classes.minority_fraction"] == pytest.approx(0.05)

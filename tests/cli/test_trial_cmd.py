@@ -255,9 +255,9 @@ def test_trial_objective_without_a_test_metric_says_to_name_one(runner, binary_c
 @pytest.mark.parametrize("flag", ["--output", "--plot"])
 def test_trial_refuses_an_output_in_a_missing_folder_before_training(runner, binary_csv, tmp_path, monkeypatch, flag):
     # Bug: trial trained every candidate and only then failed to write into a missing folder.
-    import lossadvisor.cli.trial_cmd as trial_cmd
+    import lossadvisor.trials.plan as plan
 
-    monkeypatch.setattr(trial_cmd, "_run", lambda *a, **k: pytest.fail("trained before checking the output path"))
+    monkeypatch.setattr(plan, "run_plan", lambda *a, **k: pytest.fail("trained before checking the output path"))
     target = tmp_path / "missing" / "out.png"
     result = runner.invoke(app, ["trial", str(binary_csv), "--losses", "focal", flag, str(target)])
     assert result.exit_code == 2

@@ -95,14 +95,14 @@ def test_multilabel_proportions_use_the_profile_rows():
     classes = Profile.from_dict(data).classes
     assert classes.rows == data["rows"]
     assert sum(classes.counts.values()) > data["rows"]   # several labels per row: rows, not the count sum
-    assert classes.minority_fraction == min(classes.counts.values()) / data["rows"]
+    assert classes.proportions == pytest.approx({k: v / data["rows"] for k, v in classes.counts.items()})
 
 
 def test_a_partial_profile_reads_missing_keys_as_none():
     profile = Profile.from_dict({"schema_version": "1.0", "task": "binary", "classes": {"counts": {"a": 90, "b": 10}}})
     assert profile.task == "binary" and profile.rows is None and profile.label_noise is None
     assert profile.classes.imbalance_ratio is None and profile.classes.minority == "b"
-    assert profile.classes.minority_fraction == 0.1
+    assert profile.classes.proportions == {"a": 0.9, "b": 0.1}
     assert profile.structure is None and profile.warnings == ()
 
 

@@ -187,13 +187,14 @@ def test_group_losses_pass_the_doctor(name):
 
 def test_profile_facts_read_the_groups_section():
     from lossadvisor.advice.conditions import profile_facts
+    from lossadvisor.profiling.profile import Profile
 
     section = profile_groups(_frame(), "y", "binary", ["g"], "1").to_dict()
-    facts = profile_facts({"task": "binary", "groups": section})
+    facts = profile_facts(Profile.from_dict({"task": "binary", "groups": section}))
     assert facts["groups.n_groups"] == 3 and facts["groups.base_rate_ratio"] == 2.0
     assert facts["groups.counts"] == {"a": 40, "b": 40, "c": 5}
     assert facts["groups.min_share"] == pytest.approx(40 / 85, abs=1e-4)
-    assert "groups.n_groups" not in profile_facts({"task": "binary"})
+    assert "groups.n_groups" not in profile_facts(Profile.from_dict({"task": "binary"}))
 
 
 def test_recommend_proposes_group_aware_losses_when_base_rates_differ():
