@@ -4,7 +4,7 @@ The public Python API is imported lazily so that ``import lossadvisor`` stays ch
 
     >>> from lossadvisor import profile_table
     >>> profile = profile_table("sample_data/imbalanced_binary.csv", target="label")
-    >>> profile.to_dict()["classes"]["imbalance_ratio"]
+    >>> profile.classes.imbalance_ratio
 """
 
 from __future__ import annotations
