@@ -21,7 +21,7 @@ LAYERS = {  # stage (first name under lossadvisor) → layer; higher layers impo
     "profiling": 2, "losses": 2,
     "advice": 3,
     "report": 4, "trials": 4, "checks": 4, "doctor": 4,
-    "cli": 5,
+    "cli": 5, "evidence": 5,
 }
 
 
