@@ -42,6 +42,16 @@ def _versions() -> dict:
     return out
 
 
+def _commit() -> str | None:
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
+
+
 def _hardware() -> str:
     return f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}"
 
@@ -111,7 +121,7 @@ def write_run_info(path: Path, settings, log, elapsed: float) -> None:
     """Versions, seeds, hardware, date; the elapsed time adds up over resumed runs."""
     before = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     info = {**asdict(settings), "seed_list": [settings.seed + i for i in range(settings.seeds)],
-            "versions": _versions(), "hardware": _hardware(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "versions": _versions(), "commit": _commit(), "hardware": _hardware(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "elapsed_s": round(float(before.get("elapsed_s", 0.0)) + elapsed, 1),
             "sessions": int(before.get("sessions", 0)) + 1,
             "failed": sorted(set(before.get("failed", [])) | set(log.failed))}

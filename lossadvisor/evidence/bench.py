@@ -251,7 +251,8 @@ def _timed_attempt(job: Job, frame_of: Callable[[str], Any], settings: RunSettin
 
 
 def _num(value: float) -> str:
-    return "" if value is None or not math.isfinite(value) else f"{value:.6g}"
+    """Six significant digits; ``nan`` where undefined (a loss that diverged on every unit, or one unit only)."""
+    return "nan" if value is None or not math.isfinite(value) else f"{value:.6g}"
 
 
 def _jsonable(value: Any) -> Any:
