@@ -144,3 +144,26 @@ def test_script_reports_a_missing_pool_as_an_error(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [f"error: no pool at {tmp_path / 'none.csv'}: run "
                                                 "'python benchmarks/evidence/run.py pool' first"]
+
+
+def test_committed_docs_page_matches_the_committed_table():
+    """docs/evidence.md is generated: regenerate it with `python benchmarks/evidence/run.py docs` after a run."""
+    from lossadvisor.evidence.pool_file import read_pool
+
+    folder = ROOT / "benchmarks" / "evidence"
+    if not (folder / "results.csv").exists():
+        pytest.skip("no committed evidence table")
+    info = json.loads((folder / "run_info.json").read_text(encoding="utf-8"))
+    page = render_page(_rows(folder / "results.csv"), read_pool(folder / "pool.csv"), info)
+    assert page == (ROOT / "docs" / "evidence.md").read_text(encoding="utf-8")
+
+
+def test_committed_table_keeps_the_contract():
+    folder = ROOT / "benchmarks" / "evidence"
+    if not (folder / "results.csv").exists():
+        pytest.skip("no committed evidence table")
+    rows = _rows(folder / "results.csv")
+    assert tuple(rows[0]) == RESULT_COLUMNS
+    facts = {(line["set"], line["condition"]) for line in map(json.loads, (folder / "facts.jsonl").read_text().splitlines())}
+    assert {(r["set"], r["condition"]) for r in rows} == facts
+    assert {r["tied_with_best"] for r in rows} == {"true", "false"}
