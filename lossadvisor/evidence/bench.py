@@ -149,7 +149,7 @@ def run_job(job: Job, frame_of: Callable[[str], Any], settings: RunSettings) -> 
     from lossadvisor.advice.objectives import Objectives
     from lossadvisor.advice.ranking import configure_loss
     from lossadvisor.advice.ruleset import load_rules
-    from lossadvisor.evidence.crossfit import HIGHER_IS_BETTER, crossfit
+    from lossadvisor.evidence.fold_scores import HIGHER_IS_BETTER, run_folds
     from lossadvisor.evidence.intervals import best_and_ties, corrected_interval
     from lossadvisor.evidence.sets import apply_condition, clean_frame
     from lossadvisor.profiling.measure import profile_table
@@ -178,7 +178,7 @@ def run_job(job: Job, frame_of: Callable[[str], Any], settings: RunSettings) -> 
         configured[objective] = chosen
     keys, usable = usable_specs(list(specs), specs, observed, job.target, facts)
     metrics = tuple(dict.fromkeys([SELECTION[job.task]] + [m for m, _ in objectives.values()]))
-    scores = crossfit(observed, job.target, truth, facts, [specs[k] for k in keys], metrics,
+    scores = run_folds(observed, job.target, truth, facts, [specs[k] for k in keys], metrics,
                       [settings.seed + i for i in range(settings.seeds)], settings.folds,
                       TrainConfig(epochs=settings.epochs), pinball_tau=QUANTILE)
     rows = []

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from lossadvisor.evidence.bench import RESULT_COLUMNS, RunSettings, drop_unfinished, read_done, run_benchmark
-from lossadvisor.evidence.crossfit import crossfit
+from lossadvisor.evidence.fold_scores import run_folds
 from lossadvisor.evidence.evidence_page import render_page, section_of
 from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.prepare import DataFacts
@@ -105,7 +105,7 @@ def test_flipped_training_labels_are_scored_against_clean_test_labels():
     flip = rng.choice(300, size=90, replace=False)  # 30%: the majority label is still right everywhere
     observed[flip] = 1 - observed[flip]
     frame = pd.DataFrame({"x": x, "y": observed})
-    scores = crossfit(frame, "y", clean, DataFacts("binary"), [CandidateSpec("cross_entropy")], ("roc_auc",),
+    scores = run_folds(frame, "y", clean, DataFacts("binary"), [CandidateSpec("cross_entropy")], ("roc_auc",),
                       [0, 1], 3, TrainConfig(epochs=15))
     auc = np.nanmean(scores.values[0, 0])
     noisy_auc = np.mean([np.mean(x[observed == 1] > v) for v in x[observed == 0]])  # the best score, on noisy labels

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from lossadvisor.errors import LossAdvisorError
-from lossadvisor.evidence.crossfit import fold_of_rows, scored_targets, split_fold
+from lossadvisor.evidence.fold_scores import fold_of_rows, scored_targets, split_fold
 from lossadvisor.evidence.inject import conditions_for, flip_labels, gross_errors, parse_condition
 from lossadvisor.evidence.sets import apply_condition, clean_frame, leaking_columns
 

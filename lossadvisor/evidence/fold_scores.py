@@ -75,7 +75,7 @@ def split_fold(fold: np.ndarray, k: int, labels: np.ndarray | None, seed: int) -
     return Split(train_rows, val_rows, np.flatnonzero(fold == k), "cross-fitted")
 
 
-def crossfit(frame: pd.DataFrame, target: str, truth: np.ndarray, facts: DataFacts,
+def run_folds(frame: pd.DataFrame, target: str, truth: np.ndarray, facts: DataFacts,
              specs: Sequence[CandidateSpec], metrics: Sequence[str], seeds: Sequence[int], folds: int,
              config: TrainConfig = TrainConfig(), pinball_tau: float = 0.5) -> CrossFitScores:
     """Train every spec on every (seed, fold) and score ``metrics`` (the first picks each member's best epoch)."""
