@@ -159,9 +159,9 @@ def run_job(job: Job, frame_of: Callable[[str], Any], settings: RunSettings) -> 
 
     cleaned, leaks = clean_frame(frame_of(job.table), job.target, job.task, settings.max_rows, settings.seed, job.set)
     observed, truth = apply_condition(cleaned, job.target, job.task, job.condition, settings.seed, job.set)
-    profile = profile_table(observed, target=job.target, task=job.task)
-    profile_dict = profile.to_dict()
-    facts = DataFacts.from_profile(profile_dict)
+    # as_saved: the precision recommend and trial read facts at, so the facts match a user's saved profile
+    profile = profile_table(observed, target=job.target, task=job.task).as_saved()
+    facts = DataFacts.from_profile(profile)
     rules = load_rules()
     objectives = OBJECTIVES[job.task]
     losses = applicable_losses(job.task, settings.losses)
@@ -170,7 +170,7 @@ def run_job(job: Job, frame_of: Callable[[str], Any], settings: RunSettings) -> 
     for objective, (_, configure_for) in objectives.items():
         chosen = []
         for loss in losses:
-            candidate, _ = configure_loss(loss, profile_dict, Objectives.parse(configure_for), rules)
+            candidate, _ = configure_loss(loss, profile, Objectives.parse(configure_for), rules)
             spec = CandidateSpec(loss, dict(candidate.params) if candidate is not None else {})
             key = f"{loss}|{compact(spec.params)}"
             specs.setdefault(key, spec)
@@ -194,7 +194,7 @@ def run_job(job: Job, frame_of: Callable[[str], Any], settings: RunSettings) -> 
                          "mean": _num(mean), "lo": _num(low), "hi": _num(high),
                          "tied_with_best": "true" if flag else "false", "seeds": settings.seeds,
                          "folds": settings.folds})
-    facts_line = {"set": job.set, "condition": job.condition, "task": job.task, "facts": _jsonable(profile_facts(profile_dict))}
+    facts_line = {"set": job.set, "condition": job.condition, "task": job.task, "facts": _jsonable(profile_facts(profile))}
     extra = {"leaking_columns_dropped": list(leaks), "rows": len(observed),
              "unusable": {k: why for k, why in usable_problems(specs, usable).items()}}
     return rows, {"facts": facts_line, "extra": extra, "epochs": scores.epochs}

@@ -33,7 +33,7 @@ def measure_entry(entry: PoolEntry, frame_of: Callable, max_rows: int, seed: int
 
     frame = frame_of(entry.table)
     cleaned, leaks = clean_frame(frame, entry.target, entry.task, max_rows, seed, entry.set_name)
-    facts = profile_facts(profile_table(cleaned, target=entry.target, task=entry.task).to_dict())
+    facts = profile_facts(profile_table(cleaned, target=entry.target, task=entry.task).as_saved())
 
     def fact(name: str, digits: int = 4):
         value = facts.get(name)
