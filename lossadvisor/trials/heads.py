@@ -8,7 +8,9 @@ its own form (the losses package's input contract):
 - ``binary_logit``: (N,) logit z₁ − z₀, float 0/1 targets — ``bce``, ``weighted_bce``; the same
   probability as softmax(z)₁, so binary losses of both families are scored alike.
 - ``mean``: (N,) prediction of the standardized target — MSE, MAE, Huber, quantile, ...
-- ``log_mean``: (N,) log of the mean, raw non-negative target — Poisson, Tweedie (log link).
+- ``log_mean``: (N,) log of the mean, in units of the training mean: the target is divided by its
+  training mean (a fixed offset log ȳ, as a GLM's intercept would start), so a network whose output
+  starts near 0 starts at the mean count — Poisson, Tweedie (log link).
 - ``mean_logvar``: (N, 2) mean and log-variance of the standardized target — Gaussian NLL.
 - ``multilabel``: (N, L) one logit per label, float 0/1 targets (N, L) — BCE, ASL (multilabel trials).
 - ``multitarget``: every head's columns (and the log σ² columns); the loss slices them (multi-target trials).
@@ -36,7 +38,7 @@ FORM_TARGET = {
     "binary_logit": "binary",
     "mean": "standardized",
     "mean_logvar": "standardized",
-    "log_mean": "raw",
+    "log_mean": "mean_scaled",
     "multilabel": "multilabel",
     "multitarget": "multitarget",
 }
@@ -64,6 +66,16 @@ def input_form(loss: str, task: str) -> str:
 def output_size(task: str, n_classes: int) -> int:
     """Width of the network output: C logits, or 2 (mean, log-variance) for regression."""
     return n_classes if task in SINGLE_LABEL_TASKS else 2
+
+
+def log_link_scale(target_mean: float) -> float:
+    """The divisor of a log-link target: its training mean when positive, else 1.
+
+    Poisson and Tweedie deviances are scale-equivariant (d(cy, cμ) = c^(2−p)·d(y, μ)), so training
+    on y/ȳ has the same minimiser as on y; without it, a count with mean 80 starts at μ = e⁰ = 1
+    and a short trial spends its epochs climbing to the mean.
+    """
+    return float(target_mean) if np.isfinite(target_mean) and target_mean > 0 else 1.0
 
 
 def scale_params(loss: str, params: dict, target_std: float) -> dict:
@@ -98,5 +110,5 @@ def predictions(output: np.ndarray, form: str, target_mean: float = 0.0, target_
         p = 1.0 / (1.0 + np.exp(-np.clip(output[:, 1] - output[:, 0], -50, 50)))
         return np.column_stack([1.0 - p, p])
     if form == "log_mean":
-        return np.exp(np.clip(output[:, 0], -30.0, 30.0))
+        return np.exp(np.clip(output[:, 0], -30.0, 30.0)) * log_link_scale(target_mean)
     return output[:, 0] * target_std + target_mean

@@ -14,6 +14,7 @@ from lossadvisor.class_weights import label_priors
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.prepare import PreparedData
+from lossadvisor.trials.heads import log_link_scale
 from lossadvisor.vocabulary import SINGLE_LABEL_TASKS
 from lossadvisor.trials.train_types import Member, TrainTensors
 
@@ -85,7 +86,8 @@ def to_tensors(prepared: PreparedData, device: str, forms: set[str]) -> TrainTen
             std = (y[rows] - prepared.target_mean) / prepared.target_std
             out["standardized"] = torch.as_tensor(std, dtype=torch.float32, device=device)
         if "log_mean" in forms:
-            out["raw"] = torch.as_tensor(y[rows], dtype=torch.float32, device=device)
+            scaled = y[rows] / log_link_scale(prepared.target_mean)
+            out["mean_scaled"] = torch.as_tensor(scaled, dtype=torch.float32, device=device)
         return out
 
     if prepared.folds is not None:  # cross-fitting: every row on the device; each member picks its own
