@@ -3,17 +3,22 @@
 CPU (always): the acceptance case of issue 10, 40 generated 64×64 images (about 1% foreground,
 20% empty), the baseline + 3 candidates × 3 seeds = 12 U-Nets, 30 epochs without early stopping
 (the worst case of the defaults), whole ``run_segmentation_trials`` (split, training, scoring,
-bootstrap). The bar: under 90 s on 2 cores, and batched never slower than sequential.
+bootstrap). The bar: under 90 s on 2 cores, and batched never slower than sequential. It prints the
+machine's load average at the start and after each pair of runs (wall seconds on a shared machine
+mean little without it) and the CPU seconds of this process, the figure least moved by other jobs.
+Two threads on a machine whose other cores are busy is far slower than one (the OpenMP workers
+wait on each other), which is why the default is one thread.
 
 GPU (when CUDA exists): the same 12 members on 400 images of 128×128, 10 epochs: sequential,
 batched, batched + CUDA graph; ratios printed.
 
-    python benchmarks/seg_trial_speed.py [--threads 1,2] [--epochs 30] [--skip-cpu]
+    python benchmarks/seg_trial_speed.py [--threads 1] [--epochs 30] [--skip-cpu]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -42,18 +47,36 @@ def _run(data, device: str, batched: bool, threads: int, epochs: int, graph: boo
     return time.perf_counter() - start, report.seconds, time.process_time() - cpu
 
 
+def _warm_imports() -> None:
+    """The first optimizer built imports torch._dynamo (about 4 s): pay that before either run is timed, or
+    whichever runs first (batched) carries it."""
+    import torch
+
+    torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
+
+
 def cpu_benchmark(threads: list[int], epochs: int) -> None:
     from lossadvisor.trials.seg_data import load_segmentation
 
+    _warm_imports()
     with tempfile.TemporaryDirectory() as tmp:
         data = load_segmentation(*write_set(Path(tmp), n=40, size=64, foreground=0.01, empty=0.2))
-    print(f"CPU: baseline + 3 candidates × 3 seeds, 40 images 64×64, {epochs} epochs (whole run)")
+    print(f"CPU: baseline + 3 candidates × 3 seeds, 40 images 64×64, {epochs} epochs (whole run); "
+          f"{os.cpu_count()} cores, load average at start {_load()}")
     for t in threads:
         (bw, bt, bc), (sw, st, sc) = _run(data, "cpu", True, t, epochs), _run(data, "cpu", False, t, epochs)
         # CPU seconds of this process as well: on a shared machine the wall clock also counts other jobs.
         print(f"  threads={t}: batched {bw:6.1f} s (training {bt:6.1f} s, CPU {bc:6.1f} s) | sequential {sw:6.1f} s "
               f"(training {st:6.1f} s, CPU {sc:6.1f} s) | sequential/batched {sw / bw:4.2f}× whole, "
-              f"{st / bt:4.2f}× training, {sc / bc:4.2f}× CPU")
+              f"{st / bt:4.2f}× training, {sc / bc:4.2f}× CPU | load average now {_load()}")
+        print(f"    batched/sequential {bw / sw:4.2f} (wall), {bc / sc:4.2f} (CPU); under 90 s: "
+              f"{'yes' if bw < 90 else 'no'} (wall), {'yes' if bc < 90 else 'no'} (CPU); batched not slower: "
+              f"{'yes' if bw <= sw else 'no'} (wall), {'yes' if bc <= sc else 'no'} (CPU)")
+
+
+def _load() -> str:
+    """The 1-, 5- and 15-minute load averages (runnable processes; 2.0 fills a 2-core machine)."""
+    return " / ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def gpu_benchmark(epochs: int) -> None:
@@ -73,7 +96,7 @@ def gpu_benchmark(epochs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--threads", default="1", help="comma-separated thread counts, e.g. 1,2")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--gpu-epochs", type=int, default=10)
     parser.add_argument("--skip-cpu", action="store_true")

@@ -15,7 +15,7 @@ from typing import Any
 from lossadvisor.errors import LossAdvisorError
 
 REPORT_SCHEMA = "1.0"
-SEGMENTATION_EXAMPLES_KEY = "examples"  # trial JSON: [{"caption", "image", "overlays": {name: data URI}}]
+SEGMENTATION_EXAMPLES_KEY = "examples"  # trial JSON: trials.seg_examples.SegExample dicts (or ready data-URI views)
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,17 @@ def page_content(profile: dict | None, recommendation: dict | None, trial: dict 
         candidates=candidates,
         trial_rows=tuple(_trial_row(c, trial) for c in (trial or {}).get("candidates", [])),
         target_fences=fences,
-        segmentation_examples=tuple((trial or {}).get(SEGMENTATION_EXAMPLES_KEY) or ()),
+        segmentation_examples=_examples(trial),
     )
+
+
+def _examples(trial: dict | None) -> tuple[dict, ...]:
+    examples = (trial or {}).get(SEGMENTATION_EXAMPLES_KEY) or ()
+    if not examples or not isinstance(examples, list):
+        return ()
+    from lossadvisor.report.seg_overlay import example_views
+
+    return example_views(examples)
 
 
 def _summary(profile: dict | None, rec: dict | None, trial: dict | None) -> Summary:

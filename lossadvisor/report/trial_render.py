@@ -66,6 +66,7 @@ def report_dict(report: TrialReport) -> dict:
         "candidates": [_candidate(c) for c in report.candidates],
         **({"groups": group_dict(report.groups)} if report.groups is not None else {}),
         **({"folds": dict(report.folds)} if report.folds is not None else {}),
+        **({"examples": [e.to_dict() for e in report.examples]} if report.examples else {}),
     }
 
 
@@ -118,6 +119,16 @@ def _sweep_line(report: TrialReport) -> str | None:
             f"for {sw['param']} ∈ {{{stable}}} (guide 6.3.6)")
 
 
+def _examples_line(report: TrialReport) -> str | None:
+    """Segmentation: which held-out images the JSON carries as examples, with each shown candidate's Dice."""
+    if not report.examples:
+        return None
+    shown = [f"{e.name} (" + ", ".join(f"{label} {value:.3f}" for label, value in e.dice.items()) + ")"
+             for e in report.examples]
+    return (f"example predictions (first seed, per-image Dice), drawn as overlays by `lossadvisor report` "
+            f"from the JSON: {'; '.join(shown)}")
+
+
 def render_text(report: TrialReport, width: int = 100) -> str:
     """Rich tables that fit `width`: the deciding metric, the difference and the verdict first; the other
     metrics beside them while they fit, else in a table under it. No colour codes (files and pipes)."""
@@ -161,9 +172,9 @@ def render_text(report: TrialReport, width: int = 100) -> str:
             per_class.add_row(f"{name} {'↑' if report.higher_is_better[name] else '↓'}",
                               *[_mean_sd(c, name) for c in report.candidates])
         console.print(per_class)
-    sweep = _sweep_line(report)
-    if sweep:
-        console.print(sweep)
+    for line in (_sweep_line(report), _examples_line(report)):
+        if line:
+            console.print(line)
     for c in report.candidates:
         for d in c.diagnostics:
             console.print(f"{c.spec.label}: {d.code}: {d.message}. {d.advice} ({d.source})")
@@ -190,9 +201,9 @@ def render_markdown(report: TrialReport) -> str:
         lines += ["| " + " | ".join([f"{n} {'↑' if report.higher_is_better[n] else '↓'}",
                                      *[_mean_sd(c, n) for c in report.candidates]]) + " |"
                   for n in _class_metrics(report)]
-    sweep = _sweep_line(report)
-    if sweep:
-        lines += ["", sweep]
+    for line in (_sweep_line(report), _examples_line(report)):
+        if line:
+            lines += ["", line]
     flags = [f"- `{c.spec.label}` **{d.code}**: {d.message}. {d.advice} ({d.source})"
              for c in report.candidates for d in c.diagnostics]
     if flags:

@@ -85,6 +85,7 @@ class TrialReport:
     classes: tuple[str, ...] = ()   # class names by code; for binary the positive class is the last
     groups: Any = None              # trials.group_metrics.GroupReport with --sensitive
     folds: Mapping[str, Any] | None = None  # cross-fitting: k, scheme, tested_rows, rows; None for one split
+    examples: tuple[Any, ...] = ()  # segmentation: trials.seg_examples.SegExample, a few held-out predictions
 
     @property
     def positive_class(self) -> str | None:

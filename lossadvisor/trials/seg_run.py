@@ -219,6 +219,7 @@ def run_segmentation_trials(
                for c, idx in enumerate(by_candidate)]
     base_index = next((c for c, s in enumerate(candidates) if s.baseline), 0)
     results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options)
+    examples = _examples(data, split, candidates, results, by_candidate, traces, scorer, base_index, best)
     return TrialReport(
         task="segmentation", metric=scorer.primary.name, metrics=scorer.metric_names,
         higher_is_better={n: scorer.metric(n).higher_is_better for n in scorer.metric_names},
@@ -228,8 +229,31 @@ def run_segmentation_trials(
         steps=outcome.steps, seconds=round(outcome.seconds, 3), candidates=tuple(results),
         notes=_notes(data, split, options, outcome, width, levels),
         best_label=None if best is None else candidates[best].label,
-        classes=tuple(str(v) for v in data.classes),
+        classes=tuple(str(v) for v in data.classes), examples=examples,
     )
+
+
+def _examples(data: SegmentationData, split: Split, candidates: Sequence[CandidateSpec], results, by_candidate,
+              traces: list[MemberTrace], scorer: SegScorer, base: int, best: int | None) -> tuple:
+    """A few test images with the baseline's and the shown candidate's predictions (first seed each):
+    the best candidate, or the best of the others when the baseline is best (see trials.seg_examples)."""
+    from lossadvisor.trials.seg_examples import segmentation_examples
+
+    first_output = [traces[idx[0]].test_output for idx in by_candidate]
+    others = [c for c in range(len(candidates)) if c != base and first_output[c] is not None]
+    if best is not None and best in others:
+        shown = best
+    else:
+        sign = 1.0 if scorer.primary.higher_is_better else -1.0
+        means = {c: sign * results[c].summary.get(scorer.primary.name, (np.nan, np.nan))[0] for c in others}
+        finite = [c for c in others if np.isfinite(means[c])]
+        shown = max(finite, key=lambda c: (means[c], -c)) if finite else None
+    if shown is None or first_output[base] is None:
+        return ()
+    rows = split.test
+    outputs = {candidates[base].label: first_output[base], candidates[shown].label: first_output[shown]}
+    return segmentation_examples(data.images[rows], data.masks[rows], [data.names[i] for i in rows], data.n_classes,
+                                 outputs)
 
 
 def run_segmentation_sweep(data: SegmentationData, sweep: Sweep, options: TrialOptions = TrialOptions(),

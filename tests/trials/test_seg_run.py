@@ -85,3 +85,16 @@ def test_trial_is_deterministic_and_batched_matches_sequential(tmp_path):
             assert a.summary[name][0] == pytest.approx(c.summary[name][0], abs=1e-6)
     assert first.candidates[1].comparison.verdict in ("better", "worse", "no significant difference")
     assert all(0.0 <= c.summary["dice"][0] <= 1.0 for c in first.candidates)
+
+
+def test_cuda_graph_option_is_a_no_op_on_cpu(tmp_path):
+    """The GPU path (CUDA graph capture) is asked for by default; on a CPU the same numbers come out without it."""
+    data = load_segmentation(*write_pairs(tmp_path, n=12))
+    specs = [CandidateSpec("cross_entropy", {}, True), CandidateSpec("dice", {})]
+    graph = TrialOptions(seeds=1, bootstrap=100, device="cpu", train=TrainConfig(batch_size=4, epochs=2, patience=None,
+                                                                               cuda_graph=True))
+    eager = TrialOptions(seeds=1, bootstrap=100, device="cpu", train=TrainConfig(batch_size=4, epochs=2, patience=None,
+                                                                               cuda_graph=False))
+    a, b = run_segmentation_trials(data, specs, graph, width=4), run_segmentation_trials(data, specs, eager, width=4)
+    assert a.cuda_graph is False and a.device == "cpu"
+    assert [c.summary for c in a.candidates] == [c.summary for c in b.candidates]
