@@ -1,4 +1,5 @@
-"""M small U-Nets as one module: every convolution is a grouped convolution with one group per member.
+"""M small U-Nets as one module: on a GPU every convolution is a grouped convolution with one group per member;
+on a CPU each member's forward runs in turn on its slice of the same stacked weights (faster there, see forward).
 
 A two- or three-level encoder–decoder with skip connections (Ronneberger et al. 2015), small
 enough for a short trial: width 8 and two levels is about 5,000 parameters per member (three levels of
@@ -49,6 +50,7 @@ class StackedUNet(nn.Module):
     """One small U-Net per seed in ``seeds``, computed together with grouped convolutions."""
 
     eval_chunk = 4  # images per forward pass when scoring: small chunks stay in cache (and bound the memory)
+    per_member: bool | None = None  # None: one member after another on a CPU, grouped convolutions elsewhere
 
     def __init__(self, seeds: Sequence[int], c_in: int, n_classes: int, width: int = 8, levels: int = 2,
                  device: torch.device | str = "cpu"):
@@ -67,35 +69,46 @@ class StackedUNet(nn.Module):
     def n_members(self) -> int:
         return self.weights[0].shape[0]
 
-    def _conv(self, index: int, x: torch.Tensor, relu: bool = True) -> torch.Tensor:
+    def _conv(self, index: int, x: torch.Tensor, relu: bool = True, member: int | None = None) -> torch.Tensor:
+        """Layer ``index`` for every member at once (grouped), or for one ``member`` alone."""
         weight, bias = self.weights[index], self.biases[index]
-        m, out, c_in, k, _ = weight.shape
-        y = F.conv2d(x, weight.reshape(m * out, c_in, k, k), bias.reshape(m * out), padding=k // 2, groups=m)
+        if member is not None:
+            y = F.conv2d(x, weight[member], bias[member], padding=weight.shape[-1] // 2)
+        else:
+            m, out, c_in, k, _ = weight.shape
+            y = F.conv2d(x, weight.reshape(m * out, c_in, k, k), bias.reshape(m * out), padding=k // 2, groups=m)
         return torch.relu(y) if relu else y
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        m, n = x.shape[0], x.shape[1]
-        h = x.transpose(0, 1).reshape(n, -1, *x.shape[-2:])  # members' channels side by side
-        if h.device.type == "cpu":
-            # oneDNN computes convolutions in NHWC; given NCHW it reorders every activation in and out (a copy
-            # of the whole members' stack per layer, about a tenth of a CPU step), and max pooling and
-            # nearest upsampling vectorise over channels in NHWC. Measured: forward ~25%, step ~10% less CPU.
-            h = h.contiguous(memory_format=torch.channels_last)
+    def _unet(self, h: torch.Tensor, member: int | None) -> torch.Tensor:
         skips, layer = [], 0
         for level in range(self.levels):
             if level:
                 h = F.max_pool2d(h, 2, ceil_mode=True)
-            h = self._conv(layer + 1, self._conv(layer, h))
+            h = self._conv(layer + 1, self._conv(layer, h, member=member), member=member)
             layer += 2
             skips.append(h)
         for skip in reversed(skips[:-1]):
             # Additive skips (as in LinkNet, Chaurasia & Culurciello 2017) instead of concatenation: the
             # full-resolution convolution then reads `width` channels, not 3·width, which is most of the cost.
-            h = self._conv(layer, h, relu=False)
+            h = self._conv(layer, h, relu=False, member=member)
             h = torch.relu(F.interpolate(h, size=skip.shape[-2:], mode="nearest") + skip)
-            h = self._conv(layer + 1, h)
+            h = self._conv(layer + 1, h, member=member)
             layer += 2
-        out = self._conv(layer, h, relu=False)
+        return self._conv(layer, h, relu=False, member=member)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        m, n = x.shape[0], x.shape[1]
+        if self.per_member or (self.per_member is None and x.device.type == "cpu"):
+            # On a CPU, one member after another: a member's activations (about 0.5 MB for 4 images of 64×64
+            # at width 8) stay in cache through its whole forward and backward, while the grouped convolution
+            # streams all members' (M times that) through memory at every layer and was measured 1.2–1.6× slower
+            # than training the members one at a time. The loss, the backward call and the optimizer step
+            # stay one for all members. oneDNN computes in NHWC, so NCHW activations would be reordered in
+            # and out of every convolution; max pooling and upsampling also vectorise over channels in NHWC.
+            outs = [self._unet(x[i].contiguous(memory_format=torch.channels_last), i) for i in range(m)]
+            return torch.stack(outs)
+        h = x.transpose(0, 1).reshape(n, -1, *x.shape[-2:])  # members' channels side by side
+        out = self._unet(h, None)
         return out.reshape(n, m, -1, *out.shape[-2:]).transpose(0, 1)
 
     def member_sq_grad_norms(self) -> torch.Tensor:

@@ -23,8 +23,9 @@ from lossadvisor.trials.candidates import CandidateSpec, Sweep, sweep_candidates
 from lossadvisor.trials.compare import compare_candidates, score_candidate
 from lossadvisor.trials.fit_members import fit_members
 from lossadvisor.trials.members import LossFactory, build_loss_module, resolve_device
-from lossadvisor.trials.results import TrialOptions, TrialReport
+from lossadvisor.trials.results import CandidateResult, TrialOptions, TrialReport
 from lossadvisor.trials.seg_data import SegmentationData, split_images
+from lossadvisor.trials.seg_examples import SegExample, segmentation_examples
 from lossadvisor.trials.split import Split
 from lossadvisor.trials.stats import WeightedScore
 from lossadvisor.trials.train_types import Member, MemberTrace, TrainOutcome, TrainTensors
@@ -233,12 +234,11 @@ def run_segmentation_trials(
     )
 
 
-def _examples(data: SegmentationData, split: Split, candidates: Sequence[CandidateSpec], results, by_candidate,
-              traces: list[MemberTrace], scorer: SegScorer, base: int, best: int | None) -> tuple:
+def _examples(data: SegmentationData, split: Split, candidates: Sequence[CandidateSpec],
+              results: Sequence[CandidateResult], by_candidate: Sequence[Sequence[int]], traces: list[MemberTrace],
+              scorer: SegScorer, base: int, best: int | None) -> tuple[SegExample, ...]:
     """A few test images with the baseline's and the shown candidate's predictions (first seed each):
     the best candidate, or the best of the others when the baseline is best (see trials.seg_examples)."""
-    from lossadvisor.trials.seg_examples import segmentation_examples
-
     first_output = [traces[idx[0]].test_output for idx in by_candidate]
     others = [c for c in range(len(candidates)) if c != base and first_output[c] is not None]
     if best is not None and best in others:

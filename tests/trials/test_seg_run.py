@@ -98,3 +98,20 @@ def test_cuda_graph_option_is_a_no_op_on_cpu(tmp_path):
     a, b = run_segmentation_trials(data, specs, graph, width=4), run_segmentation_trials(data, specs, eager, width=4)
     assert a.cuda_graph is False and a.device == "cpu"
     assert [c.summary for c in a.candidates] == [c.summary for c in b.candidates]
+
+
+def test_grouped_path_of_the_gpu_matches_the_per_member_path_of_the_cpu():
+    """A GPU runs every member at once in grouped convolutions; the CPU one member after another. Same numbers,
+    same gradients, so the GPU path is checked here without a GPU."""
+    torch.manual_seed(1)
+    x = torch.randn(3, 2, 1, 12, 10)
+    grouped, looped = (StackedUNet([4, 5, 6], c_in=1, n_classes=3, width=4, levels=3) for _ in range(2))
+    grouped.per_member, looped.per_member = False, True
+    a, b = grouped(x), looped(x)
+    assert a.shape == b.shape == (3, 2, 3, 12, 10)
+    assert torch.allclose(a, b, atol=1e-5)
+    (a * torch.arange(3).view(3, 1, 1, 1, 1)).sum().backward()
+    (b * torch.arange(3).view(3, 1, 1, 1, 1)).sum().backward()
+    for p, q in zip(grouped.parameters(), looped.parameters()):
+        assert torch.allclose(p.grad, q.grad, atol=1e-4)
+    assert grouped.member_sq_grad_norms()[0] == 0 and looped.member_sq_grad_norms()[0] == 0
