@@ -56,7 +56,7 @@ def evaluate_multilabel_case(name: str, prevalence: float, n: int, seeds: int, e
 
     frame = rare_label_frame(prevalence, n)
     dataset = dataset_from_frame(frame, LoadOptions(target=("labels",), task="multilabel"), source=name)
-    profile = profile_dataset(dataset, ProfileOptions(seed=0, noise=False)).to_dict()
+    profile = profile_dataset(dataset, ProfileOptions(seed=0, noise=False))
     facts = DataFacts.from_profile(profile)
     rec = recommend(profile, Objectives())
     first = rec.candidates[0] if rec.candidates else rec.baseline

@@ -44,7 +44,7 @@ def evaluate_seg_case(name: str, foreground: float, empty: float, seeds: int, ep
         data = load_segmentation(*write_set(Path(tmp), n=40, size=64, foreground=foreground, empty=empty))
         dataset = Dataset(frame=None, target=(), source=name, options=LoadOptions(task="segmentation"),
                           mask_files=data.mask_files)
-        profile = profile_dataset(dataset, ProfileOptions(seed=0, noise=False)).to_dict()
+        profile = profile_dataset(dataset, ProfileOptions(seed=0, noise=False))
     rec = recommend(profile, Objectives())
     first = rec.candidates[0] if rec.candidates else rec.baseline
     specs = [CandidateSpec("cross_entropy", {}, True)]
