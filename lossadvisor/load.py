@@ -277,7 +277,7 @@ def lists_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-NUMERIC_TASKS = ("regression", "count", "multitarget")
+NUMERIC_TASKS = ("regression", "count")  # a multi-target table may mix classification columns
 
 
 def _some(values) -> str:
