@@ -42,6 +42,10 @@ def recommend(data: Any, objectives: Objectives | None = None, rules: RuleSet | 
     merged.update({k: v for k, v in (facts or {}).items() if v is not None})
     rules = rules if rules is not None else load_rules()
     if profile.task == "multitarget" and profile.targets:
+        stated = sorted(k for k, v in (facts or {}).items() if v is not None and k.startswith(("target_stats.", "classes.")))
+        if stated:
+            raise ConfigError(f"{stated[0]} describes one target; this profile measures each of its targets "
+                              "(its 'targets' section), so a fact given for all of them is ambiguous")
         return _recommend_per_target(profile, merged, objectives or Objectives(), rules)
     return evaluate(rules, merged, objectives or Objectives())
 

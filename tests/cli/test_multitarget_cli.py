@@ -68,6 +68,7 @@ def test_recommend_emits_the_combined_loss(files):
     ("recommend", ["three", "--target", "a,b,c", "--no-noise", "--fn-cost", "5"],
      "--fn-cost/--fp-cost apply to classification targets"),
     ("recommend", ["--profile", "bad_kind"], "targets[0].kind must be one of"),
+    ("recommend", ["--profile", "good", "--kurtosis", "12"], "target_stats.kurtosis describes one target"),
     ("recommend", ["--profile", "one_target"], "targets must be a list of 2 or more items, got a list of 1 item"),
 ])
 def test_errors_are_one_line_and_exit_2(files, command, args, message):
@@ -76,7 +77,8 @@ def test_errors_are_one_line_and_exit_2(files, command, args, message):
     bad.write_text(json.dumps({**saved, "targets": [{**saved["targets"][0], "kind": "multilabel"}, *saved["targets"][1:]]}))
     short = files["folder"] / "one_target.json"
     short.write_text(json.dumps({**saved, "targets": saved["targets"][:1]}))
-    names = {"mixed": files["mixed"], "three": files["three"], "bad_kind": bad, "one_target": short}
+    names = {"mixed": files["mixed"], "three": files["three"], "bad_kind": bad, "one_target": short,
+             "good": files["profile"]}
     result = _run(command, *[names.get(a, a) for a in args])
     assert result.exit_code == 2, result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
