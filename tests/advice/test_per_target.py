@@ -15,6 +15,8 @@ from lossadvisor.advice.recommendation import Candidate
 from lossadvisor.contracts import validate_document
 from lossadvisor.errors import ConfigError
 from lossadvisor.profiling.measure import profile_table
+from lossadvisor.profiling.profile import Profile
+from lossadvisor.profiling.target_section import TargetProfile
 from tests.profiling.test_target_measure import mad, mixed_targets, three_targets
 
 HEAVY_RULES = {"OUT-001", "OUT-002", "OUT-004"}
@@ -85,6 +87,7 @@ def test_json_contract_and_saved_profile_give_the_same_advice(three_profile):
     assert data["targets"][2]["loss"]["loss"] == rec.targets[2].chosen.loss
     saved = json.loads(json.dumps(three_profile))
     assert recommend(saved).to_dict() == data
+    assert Profile.from_dict(saved).to_dict() == three_profile   # the targets section round-trips
 
 
 def test_single_target_recommendation_has_no_per_target_keys():
@@ -118,11 +121,12 @@ def test_objective_that_fits_no_target_is_refused(three_profile):
     ("quantile", {"tau": 0.25}, (0.75 * 0.75 + 0.25 * 0.25 + 0.25 * 1.25 + 0.25 * 2.25) / 4),  # τ-quantile 0.75
 ])
 def test_constant_loss_known_answers(loss, params, expected):
-    section = {"target_stats": {"sample": [0.0, 1.0, 2.0, 3.0], "std": 1.29}}
+    section = TargetProfile.from_dict({"name": "t", "kind": "regression",
+                                       "target_stats": {"sample": [0.0, 1.0, 2.0, 3.0], "std": 1.29}})
     assert constant_loss(section, Candidate(loss, params, {}, None, (), "", "")) == pytest.approx(expected)
 
 
 def test_constant_loss_of_classes_is_the_entropy():
-    section = {"classes": {"proportions": {"a": 0.5, "b": 0.25, "c": 0.25}}}
+    section = TargetProfile.from_dict({"name": "t", "kind": "multiclass", "classes": {"counts": {"a": 2, "b": 1, "c": 1}}})
     assert constant_loss(section, Candidate("cross_entropy", {}, {}, None, (), "", "")) == pytest.approx(
         1.5 * math.log(2))
