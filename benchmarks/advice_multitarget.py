@@ -69,7 +69,7 @@ def evaluate_multitarget_case(name: str, frame: pd.DataFrame, targets: tuple[str
     from lossadvisor.trials.train_types import TrainConfig
 
     dataset = dataset_from_frame(frame, LoadOptions(target=targets), source=name)
-    profile = profile_dataset(dataset, ProfileOptions(seed=0, noise=False)).to_dict()
+    profile = profile_dataset(dataset, ProfileOptions(seed=0, noise=False)).as_saved()
     rec = recommend(profile)
     heads, _ = configured_heads(profile, None, None)
     first = rec.candidates[0].loss if rec.candidates else "sum"

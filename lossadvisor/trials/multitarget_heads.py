@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from lossadvisor.errors import LossAdvisorError
+from lossadvisor.profiling.profile import Profile
 
 HEAD_FORMS = {"class_logits": "logits", "binary_logits": "binary_logit", "regression": "mean", "log_mean": "log_mean"}
 CLASSIFICATION_FORMS = ("logits", "binary_logit")
@@ -51,9 +52,10 @@ def head_form(loss: str, classification: bool) -> str | None:
     return form
 
 
-def configured_heads(profile: Mapping[str, Any], objective: str | None,
+def configured_heads(profile: Profile | Mapping[str, Any], objective: str | None,
                      rules_path: Path | None) -> tuple[tuple[HeadLoss, ...], tuple[str, ...]]:
-    """Each target's loss from ``recommend`` on the profile: its top candidate a tabular head can train."""
+    """Each target's loss from ``recommend`` on the profile (typed or its JSON dict): its top candidate a
+    tabular head can train."""
     from lossadvisor.advice.objectives import Objectives
     from lossadvisor.advice.ranking import recommend
     from lossadvisor.advice.ruleset import load_rules
