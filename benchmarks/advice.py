@@ -3,13 +3,14 @@
 For each sample_data table and a few generated variants (symmetric label noise 0–40%,
 imbalance 1:2–1:200, clean and heavy-tailed regression targets, and generated segmentation sets
 from ``advice_seg.py``: foreground 0.5–30%, with and without empty images; generated multilabel
-tables with rare labels from ``advice_multilabel.py``: prevalence 1–3%): profile, recommend, then
+tables with rare labels from ``advice_multilabel.py``: prevalence 1–3%; multi-target tables from
+``advice_multitarget.py``, which says what it checks): profile, recommend, then
 trial every loss in the zoo that applies to the task (default parameters; per-class ones from
 the training counts; the recommended configuration of the first choice), and report whether the
 first choice is in the group the seeds cannot separate from the best on the objective's metric
 (paired bootstrap over test rows and seeds). The hit rate says where the rules are wrong.
 
-    python benchmarks/advice.py [--quick] [--seeds 3] [--epochs 10] [--tasks tabular,segmentation,multilabel]
+    python benchmarks/advice.py [--quick] [--seeds 3] [--epochs 10] [--tasks tabular,segmentation,multilabel,multitarget]
 
 ``--quick`` keeps each group to a few minutes on one core: fewer and smaller cases, fewer losses.
 """
@@ -122,7 +123,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seg-epochs", type=int, default=30)
-    parser.add_argument("--tasks", default="tabular,segmentation,multilabel", help="which groups of cases to run")
+    parser.add_argument("--tasks", default="tabular,segmentation,multilabel,multitarget", help="which groups of cases to run")
     args = parser.parse_args()
     tasks = set(args.tasks.split(","))
     cases = []
@@ -140,6 +141,11 @@ def main() -> None:
 
         for name, prevalence, n in ml_cases(args.quick):
             rows.append(evaluate_multilabel_case(name, prevalence, n, args.seeds, args.epochs))
+    if "multitarget" in tasks:
+        from advice_multitarget import cases as multitarget_cases, evaluate_multitarget_case
+
+        for name, frame, targets in multitarget_cases(args.quick):
+            rows.extend(evaluate_multitarget_case(name, frame, targets, args.seeds, args.epochs))
     for name, frame, target in cases:
         try:
             row = evaluate_case(name, frame, target, args.seeds, args.epochs)

@@ -79,6 +79,8 @@ def expected(definition: dict) -> str:
         text += f" ≤ {high:g}"
     if "minItems" in definition and definition.get("minItems") == definition.get("maxItems"):
         text += f" of {definition['minItems']} items"
+    elif "minItems" in definition:
+        text += f" of {definition['minItems']} or more items"
     return text + (" or null" if "null" in kinds else "")
 
 

@@ -245,6 +245,9 @@ def resolve_target(frame: pd.DataFrame, requested: tuple[str, ...]) -> tuple[str
 
 def check_target(frame: pd.DataFrame, target: tuple[str, ...], task: str | None) -> None:
     """Refuse targets that no loss can learn from: all missing, or a single value."""
+    if task == "multitarget" and len(target) < 2:
+        raise LoadError(f"--task multitarget needs two or more target columns (--target a,b); got "
+                        f"{len(target)}: {', '.join(target) or 'none'}")
     for name in target:
         column = frame[name]
         if column.isna().all():
@@ -277,7 +280,7 @@ def lists_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-NUMERIC_TASKS = ("regression", "count", "multitarget")
+NUMERIC_TASKS = ("regression", "count")  # a multi-target table may mix classification columns
 
 
 def _some(values) -> str:

@@ -167,6 +167,19 @@ def images(rng: np.random.Generator, masks_folder: Path, folder: Path) -> None:
         Image.fromarray(np.clip(image, 0, 255).round().astype(np.uint8)).save(folder / path.name)
 
 
+def multitarget(rng: np.random.Generator) -> pd.DataFrame:
+    """Three targets of one table: a Gaussian rating, a heavy-tailed price (Student-t, df = 1.5, in
+    thousands) and a rare binary kind (about 6% "villa"), so each calls for a different loss."""
+    n = 800
+    x = _features(rng, n, 4)
+    frame = pd.DataFrame(x.round(4), columns=[f"x{i}" for i in range(4)])
+    frame["rating"] = (3 + x[:, 0] + 0.3 * rng.normal(size=n)).round(3)
+    frame["price"] = (250 + 40 * x[:, 1] + 30 * rng.standard_t(1.5, size=n)).round(1)
+    score = x[:, 2] + 0.5 * x[:, 3] + 0.5 * rng.normal(size=n)
+    frame["kind"] = np.where(score > np.quantile(score, 0.94), "villa", "flat")
+    return frame
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     tables = {
@@ -185,6 +198,7 @@ def main() -> None:
     groups_binary(np.random.default_rng(SEED + 15)).to_csv(HERE / "groups_binary.csv", index=False)
     # A separate stream: the images are added without changing any file made above.
     images(np.random.default_rng(SEED + 1), HERE / "masks", HERE / "images")
+    multitarget(np.random.default_rng(SEED + 20)).to_csv(HERE / "multitarget.csv", index=False)
 
 
 if __name__ == "__main__":

@@ -139,7 +139,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
     (("noisy_multiclass.csv", "--task", "regression"),
      "--task regression needs a numeric target; column 'label' holds text such as"),
     (("noisy_multiclass.csv", "--task", "count"), "--task count needs a numeric target"),
-    (("noisy_multiclass.csv", "--task", "multitarget"), "--task multitarget needs a numeric target"),
+    (("noisy_multiclass.csv", "--task", "multitarget"), "--task multitarget needs two or more target columns"),
     (("noisy_multiclass.csv", "--positive-class", "owl"),
      "--positive-class applies to a binary target; column 'label' has 4 classes (cat, dog, fox, owl)"),
     (("imbalanced_binary.csv", "--positive-class", "nope"), "--positive-class 'nope' is not a label; labels are: fraud, ok"),

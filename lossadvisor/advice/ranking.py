@@ -37,9 +37,45 @@ def recommend(data: Any, objectives: Objectives | None = None, rules: RuleSet | 
     ``facts`` add or replace named facts (the CLI's ``--imbalance-ratio`` and friends);
     ``profile_options`` go to ProfileOptions when a DataFrame is profiled (e.g. ``{"noise": False}``).
     """
-    merged = profile_facts(as_profile(data, target, profile_options))
+    profile = as_profile(data, target, profile_options)
+    merged = profile_facts(profile)
     merged.update({k: v for k, v in (facts or {}).items() if v is not None})
-    return evaluate(rules if rules is not None else load_rules(), merged, objectives or Objectives())
+    rules = rules if rules is not None else load_rules()
+    if profile.task == "multitarget" and profile.targets:
+        stated = sorted(k for k, v in (facts or {}).items() if v is not None and k.startswith(("target_stats.", "classes.")))
+        if stated:
+            raise ConfigError(f"{stated[0]} describes one target; this profile measures each of its targets "
+                              "(its 'targets' section), so a fact given for all of them is ambiguous")
+        return _recommend_per_target(profile, merged, objectives or Objectives(), rules)
+    return evaluate(rules, merged, objectives or Objectives())
+
+
+def _recommend_per_target(profile: Profile, merged: Mapping[str, Any], objectives: Objectives,
+                          rules: RuleSet) -> Recommendation:
+    """Multi-target: the rule base per target on its own facts, then the multi-task rules on the rest."""
+    from lossadvisor.advice import per_target as PT
+    from lossadvisor.losses.cards import get_card
+
+    sections = profile.targets
+    PT.check_objective_applies(objectives, [s.kind for s in sections])
+    targets = []
+    for section in sections:
+        own, note = PT.objectives_for(objectives, section.kind)
+        rec = evaluate(rules, profile_facts(PT.target_view(profile, section)), own)
+        rec = replace(rec, notes=((note,) if note else ()) + rec.notes)
+        advice = PT.TargetAdvice(section.name, section.kind, rec)
+        targets.append(replace(advice, constant_loss=PT.constant_loss(section, advice.chosen)))
+    top_objectives = PT.objectives_for(objectives, "regression")[0]
+    top = evaluate(rules, PT.top_level_facts(merged), top_objectives)
+    multitask = [PT.with_components(c, targets) for c in top.candidates if get_card(c.loss).inputs == "multitask"]
+    weighting_rules = tuple(r for c in multitask if c.loss == "uncertainty_weighted" for r in c.rules)
+    dropped = sorted({c.loss for c in top.candidates} - {c.loss for c in multitask})
+    notes = list(top.notes)
+    notes.append("each target was advised on its own facts (targets); the candidates here combine their "
+                 "configured losses" + (f" ({', '.join(dropped)} for all targets at once left out: each target "
+                                        "has its own loss)" if dropped else ""))
+    return replace(top, candidates=tuple(multitask), notes=tuple(notes), targets=tuple(targets),
+                   combinations=PT.combinations(targets, weighting_rules))
 
 
 def configure_loss(loss: str, data: Any, objectives: Objectives | None = None,

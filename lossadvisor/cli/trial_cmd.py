@@ -171,15 +171,20 @@ def _multitarget(dataset, source, loss_names, candidates, sweep, seeds, metric, 
     if candidates is not None or sweep is not None:
         raise ConfigError(f"--candidates and --sweep do not apply to several targets: a multi-target trial compares "
                           f"{', '.join(COMBINERS)} (choose with --losses)")
-    facts = DataFacts.from_profile(source.profile(dataset, noise=False))
+    from lossadvisor.config_files import configured_rules
+    from lossadvisor.trials.multitarget_heads import configured_heads
     from lossadvisor.trials.plan import trial_options
 
+    profile = source.profile(dataset, noise=False)
+    facts = DataFacts.from_profile(profile)
+    heads, head_notes = configured_heads(profile, objective, configured_rules(Path.cwd()))  # each target's own loss
     options = trial_options(seeds=seeds, seed=source.seed, metric=metric, objective=objective, batched=not no_batch,
                             device=device, threads=source.threads, bootstrap=bootstrap, epochs=epochs, budget=budget,
                             batch_size=batch_size, patience=patience)
     total = epochs if options.batched else None
-    return _with_progress(total, options, lambda tick: run_multitarget_trials(
-        dataset.frame, dataset.target, facts, loss_names, options, on_epoch=tick))
+    report = _with_progress(total, options, lambda tick: run_multitarget_trials(
+        dataset.frame, dataset.target, facts, loss_names, options, on_epoch=tick, heads=heads))
+    return replace(report, notes=report.notes + head_notes) if head_notes else report
 
 
 def _write_report(report, fmt: ReportFormat, output: Optional[Path], plot: Optional[Path]) -> None:

@@ -102,6 +102,16 @@ def target_findings(stats) -> list[Finding]:
     return found
 
 
+def per_target_findings(targets) -> list[Finding]:
+    """The target and balance findings of each target of a multi-target profile, each naming its target."""
+    found = []
+    for section in targets:
+        own = target_findings(section.target_stats) if section.target_stats is not None else \
+            balance_findings(section.classes) if section.classes is not None else []
+        found += [Finding(f.code, f"target '{section.name}': {f.message}", f.severity) for f in own]
+    return found
+
+
 def overview_findings(overview, target: tuple[str, ...], kinds: dict[str, str], cardinality: dict[str, int]) -> list[Finding]:
     found = []
     missing = {k: v for k, v in overview.missing_fraction.items() if v > 0}
@@ -153,7 +163,9 @@ def profile_findings(profile, cardinality: dict[str, int], noise_attempted: bool
     if profile.classes is not None:
         found += balance_findings(profile.classes)
     found += noise_findings(profile.label_noise, attempted=noise_attempted)
-    if stats is not None:
+    if profile.targets:  # multi-target: each target's findings, named (the top-level stats repeat the first target's)
+        found += per_target_findings(profile.targets)
+    elif stats is not None:
         found += target_findings(stats)
     if profile.masks is not None:
         found += mask_findings(profile.masks)

@@ -21,6 +21,7 @@ from lossadvisor.profiling.masks import mask_stats
 from lossadvisor.profiling.overview import profile_overview
 from lossadvisor.profiling.structure import profile_structure
 from lossadvisor.profiling.target import target_stats
+from lossadvisor.profiling.target_measure import measure_targets
 from lossadvisor.profiling.profile import Profile
 from lossadvisor.profiling.task import infer_task
 from lossadvisor.vocabulary import REGRESSION_TASKS, SINGLE_LABEL_TASKS
@@ -67,8 +68,13 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
     kinds = overview.column_kinds
     features = dataset.features
     structure = profile_structure(frame, kinds, target, load.time_column, load.group_column, bool(dataset.mask_files))
-    classes = noise = stats = None
-    if task in SINGLE_LABEL_TASKS:
+    classes = noise = stats = per_target = None
+    if task == "multitarget":
+        # Each target on its own; the top-level target_stats keep describing the first column (schema 1.0),
+        # when it is numeric.
+        per_target = measure_targets(frame, target, features, options.seed)
+        stats = per_target[0].target_stats
+    elif task in SINGLE_LABEL_TASKS:
         classes = class_balance(frame[target[0]], load.positive_class)
         if options.noise:
             groups = frame[structure.group_column] if structure.group_column else None
@@ -81,7 +87,8 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
     outliers = feature_outliers(features, kinds, options.seed)
 
     profile = Profile(dataset.source, overview.rows, overview.columns, target, task, inferred.evidence, overview,
-                      structure, classes, noise, stats, outliers, masks, target_nonfinite(frame, target))
+                      structure, classes, noise, stats, outliers, masks, target_nonfinite(frame, target),
+                      targets=per_target)
     distinct = {n: overview.distinct[n] if n in overview.distinct else int(frame[n].nunique())
                 for n, k in kinds.items() if k == "categorical" and n not in target}
     cardinality = {n: count for n, count in distinct.items() if count > HIGH_CARDINALITY}

@@ -20,13 +20,14 @@ from lossadvisor.profiling.class_sections import ClassBalance, LabelNoise
 from lossadvisor.profiling.findings import Finding
 from lossadvisor.profiling.group_sections import GroupProfile
 from lossadvisor.profiling.sampling import Sampling
+from lossadvisor.profiling.target_section import TargetProfile
 from lossadvisor.profiling.value_sections import FeatureOutliers, MaskStats, Overview, Structure, TargetStats
 from lossadvisor.vocabulary import PROFILE_SCHEMA_VERSION
 
 # The keys Profile reads into fields; any other top-level key of a saved profile is kept in ``extra``.
 KNOWN_KEYS = frozenset({"schema_version", "source", "rows", "columns", "target", "task", "task_evidence",
                         "overview", "structure", "classes", "label_noise", "target_stats", "feature_outliers",
-                        "masks", "target_nonfinite", "warnings", "sampling", "groups"})
+                        "masks", "target_nonfinite", "warnings", "sampling", "groups", "targets"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Profile:
     groups: GroupProfile | None = None    # facts per sensitive group (--sensitive); the key is absent without it
     schema_version: str | int = PROFILE_SCHEMA_VERSION
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys of a newer minor version, written back as read
+    # Multi-target tables: each target measured on its own (target_section.py); the key is absent otherwise.
+    targets: tuple[TargetProfile, ...] | None = None
 
     @property
     def features_per_row(self) -> float | None:
@@ -93,6 +96,8 @@ class Profile:
         }
         if self.groups is not None:
             data["groups"] = self.groups.to_dict()
+        if self.targets is not None:
+            data["targets"] = [t.to_dict() for t in self.targets]
         data.update(self.extra)
         return data
 
@@ -121,6 +126,7 @@ class Profile:
             warnings=tuple(Finding.from_dict(w) for w in data.get("warnings") or ()),
             sampling=section("sampling", Sampling.from_dict),
             groups=section("groups", GroupProfile.from_dict),
+            targets=section("targets", lambda d: tuple(TargetProfile.from_dict(t) for t in d)),
             schema_version=data.get("schema_version", PROFILE_SCHEMA_VERSION),
             extra={k: v for k, v in data.items() if k not in KNOWN_KEYS},
         )

@@ -132,7 +132,7 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
     structure = profile_structure(sample, kinds, target, load.time_column, group, False)
     if structure.group_column is not None:
         structure = replace(structure, n_groups=columns[structure.group_column].distinct.count)
-    classes = noise = stats = None
+    classes = noise = stats = per_target = None
     if task in SINGLE_LABEL_TASKS:
         classes = class_balance(task_frame[target[0]], load.positive_class)
         if options.noise:
@@ -144,7 +144,9 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
     elif task == "multilabel":
         classes = multilabel_balance(multilabel_indicators(task_frame, target, load.label_separator))
     elif task in REGRESSION_TASKS:
-        stats = _target_stats(result, sample, features, target, task, options.seed, exact_target, target_stats)
+        per_target = _per_target(sample, target, features, task, options.seed)
+        if per_target is None or per_target[0].numeric:
+            stats = _target_stats(result, sample, features, target, task, options.seed, exact_target, target_stats)
     outliers = feature_outliers(features, kinds, options.seed)
     nonfinite = target_nonfinite(task_frame, target)
     if exact_target is None:
@@ -153,7 +155,7 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
     sampling = _sampling(result, stream, options.seed, exact_target is not None or stream.exact, task,
                          structure.type == "timeseries")
     profile = Profile(label, result.rows, len(columns), target, task, task_info.evidence, overview, structure,
-                      classes, noise, stats, outliers, None, nonfinite, sampling=sampling)
+                      classes, noise, stats, outliers, None, nonfinite, sampling=sampling, targets=per_target)
     cardinality = {n: columns[n].distinct.count for n, k in kinds.items()
                    if k == "categorical" and n not in target and columns[n].distinct.count > HIGH_CARDINALITY}
     noise_attempted = task in SINGLE_LABEL_TASKS and options.noise
@@ -216,6 +218,15 @@ def _group_column(kinds, columns, target, rows: int) -> str | None:
     return None
 
 
+def _per_target(sample, target, features, task, seed):
+    """Multi-target: each target measured on its own, on the seeded sample (the sampling section says so)."""
+    if task != "multitarget":
+        return None
+    from lossadvisor.profiling.target_measure import measure_targets
+
+    return measure_targets(sample, target, features, seed)
+
+
 def _target_stats(result, sample, features, target, task, seed, exact_target, target_stats):
     """Sample figures, with everything one pass knows exactly put in their place."""
     numeric = features.select_dtypes("number")
@@ -255,6 +266,8 @@ def _sampling(result, stream: StreamOptions, seed: int, target_exact: bool, task
         approximate["distinct_counts"] = (f"exact up to {EXACT_DISTINCT:,} values, then HyperLogLog with relative "
                                           f"standard error {HLL_STANDARD_ERROR:.2%}: {', '.join(estimated)}")
     from_sample = ["label_noise", "feature_outliers"] + (["structure time-series facts"] if timeseries else [])
+    if task == "multitarget":
+        from_sample.append("targets (each target's kind, target_stats and classes)")
     if task in REGRESSION_TASKS:
         from_sample += ["target_stats.variance_mean_slope", "target_stats.sample"]
         if not target_exact:

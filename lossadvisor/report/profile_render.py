@@ -59,7 +59,9 @@ def _section_rows(profile: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         rows += [(f"data row {s['row']} (0-based)", f"given {s['given']} → likely {s['likely']} ({s['confidence']:.2f})")
                  for s in n["suspects"][:5]]
         sections.append(("Label noise", rows))
-    if profile["target_stats"]:
+    if profile.get("targets"):  # multi-target: one row per target replaces the first column's Target table
+        sections.append(("Targets (each measured on its own)", [_target_row(t) for t in profile["targets"]]))
+    elif profile["target_stats"]:
         t = profile["target_stats"]
         keys = ("mean", "median", "std", "mad", "skewness", "kurtosis", "outlier_fraction", "tail_index",
                 "heavy_tailed", "zero_fraction", "is_count", "dispersion", "variance_mean_slope", "min", "max")
@@ -79,6 +81,23 @@ def _section_rows(profile: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         sections.append(("Feature outliers", [("rows with an extreme value", f"{f['fraction']:.2%}"),
                                               ("method", f["method"])]))
     return sections
+
+
+def _target_row(section: dict) -> tuple[str, str]:
+    """One target of a multi-target profile: its kind and the facts its loss depends on."""
+    text = section["kind"]
+    t, c = section.get("target_stats"), section.get("classes")
+    if t:
+        text += (f"; median {_fmt(t['median'])}, MAD {_fmt(t['mad'])}, std {_fmt(t['std'])}, kurtosis "
+                 f"{_fmt(t['kurtosis'])}, outliers {_fmt(t['outlier_fraction'])}, heavy-tailed {_fmt(t['heavy_tailed'])}")
+        if t.get("dispersion") is not None:
+            text += f", dispersion {_fmt(t['dispersion'])}"
+    if c:
+        text += (f"; {c['n_classes']} classes, imbalance ratio {_fmt(c['imbalance_ratio'])}, minority "
+                 f"'{c['minority']}' {c['proportions'][str(c['minority'])]:.1%}")
+    if section.get("missing"):
+        text += f"; {section['missing']} missing"
+    return str(section["name"]), text
 
 
 def _group_section(g: dict) -> tuple[str, list[tuple[str, str]]]:

@@ -65,9 +65,12 @@ def render_text(rec: Recommendation, top: int = 3, width: int = 100) -> str:
         table.add_column(column, overflow="fold")
     for rank, cand in enumerate(rec.top(top), 1):
         table.add_row(str(rank), cand.loss, _params_text(dict(cand.params)), f"{cand.score:.2f}", ", ".join(cand.rules))
-    base = rec.baseline
-    table.add_row("base", base.loss, _params_text(dict(base.params)), _score(base.score), "plain baseline")
-    console.print(table)
+    if rec.targets:
+        _print_per_target(console, rec, table)
+    else:
+        base = rec.baseline
+        table.add_row("base", base.loss, _params_text(dict(base.params)), _score(base.score), "plain baseline")
+        console.print(table)
     for rank, cand in enumerate(rec.top(top), 1):
         console.print(f"\n{rank}. {cand.loss}  [{cand.confidence} confidence]")
         for line in _details(cand):  # wrapped by the console, continuation lines indented like the first
@@ -77,6 +80,40 @@ def render_text(rec: Recommendation, top: int = 3, width: int = 100) -> str:
         for note in rec.notes:
             console.print(f" - {note}")
     return buffer.getvalue()
+
+
+def _target_rows(rec: Recommendation) -> list[tuple[str, ...]]:
+    """One row per target: its kind, its own top loss with parameters, and the rules that fired for it."""
+    return [(t.name, t.kind, t.chosen.loss, _params_text(dict(t.chosen.params)),
+             ", ".join(r for r in t.recommendation.fired)) for t in rec.targets]
+
+
+def _combination_rows(rec: Recommendation) -> list[tuple[str, ...]]:
+    rows = []
+    for c in rec.combinations:
+        weights = "learned" if c.weights is None else ", ".join(f"{t.name} {w:.4g}" for t, w in zip(rec.targets, c.weights))
+        rows.append((c.name + (" (baseline)" if c.baseline else ""), weights, c.formula, ", ".join(c.rules) or "–"))
+    return rows
+
+
+def _print_per_target(console, rec: Recommendation, table) -> None:
+    """Multi-target: the plain sum as the baseline row, then each target's loss and the combinations."""
+    from rich.table import Table
+
+    table.add_row("base", "sum", "the per-target losses, weights 1", "–", "plain baseline")
+    console.print(table)
+    per_target = Table(title="Per-target losses (each target advised on its own facts)", title_justify="left")
+    for column in ("target", "kind", "loss", "parameters", "rules fired"):
+        per_target.add_column(column, overflow="fold")
+    for row in _target_rows(rec):
+        per_target.add_row(*row)
+    console.print(per_target)
+    combos = Table(title="Combinations (trial --target a,b,c compares them)", title_justify="left")
+    for column in ("combination", "weights", "formula", "rules"):
+        combos.add_column(column, overflow="fold")
+    for row in _combination_rows(rec):
+        combos.add_row(*row)
+    console.print(combos)
 
 
 def _details(cand: Candidate) -> list[str]:
@@ -97,8 +134,16 @@ def render_markdown(rec: Recommendation, top: int = 3) -> str:
     for rank, cand in enumerate(rec.top(top), 1):
         out.append(f"| {rank} | `{cand.loss}` | {_params_text(dict(cand.params))} | {cand.score:.2f} | "
                    f"{', '.join(cand.rules)} |")
-    base = rec.baseline
-    out.append(f"| base | `{base.loss}` | {_params_text(dict(base.params))} | {_score(base.score)} | plain baseline |")
+    if rec.targets:
+        out.append("| base | `sum` | the per-target losses, weights 1 | – | plain baseline |")
+        out += ["", "## Per-target losses", "", "| target | kind | loss | parameters | rules fired |",
+                "|---|---|---|---|---|"]
+        out += [f"| {row[0]} | {row[1]} | `{row[2]}` | {row[3]} | {row[4]} |" for row in _target_rows(rec)]
+        out += ["", "## Combinations", "", "| combination | weights | formula | rules |", "|---|---|---|---|"]
+        out += [f"| `{row[0]}` | {row[1]} | {row[2]} | {row[3]} |" for row in _combination_rows(rec)]
+    else:
+        base = rec.baseline
+        out.append(f"| base | `{base.loss}` | {_params_text(dict(base.params))} | {_score(base.score)} | plain baseline |")
     for rank, cand in enumerate(rec.top(top), 1):
         out += ["", f"## {rank}. `{cand.loss}`", ""]
         out += [f"- {line}" for line in _details(cand)]

@@ -2,7 +2,9 @@
 
     report = run_multitarget_trials(frame, ("price", "rooms", "kind"), DataFacts("multitarget"), TrialOptions())
 
-Each target is measured on its own training rows: a numeric column with more than
+Each head trains with the loss ``recommend`` configured for its target on that target's own facts
+(:mod:`lossadvisor.trials.multitarget_heads`; ``trial`` passes them in). Without a configuration (the
+Python API), each target is measured on its own training rows: a numeric column with more than
 ``MAX_CLASSES`` values is a regression target, trained with Huber when more than 1% of its values
 are robust outliers (|x − median| > 3.5 · 1.4826 · MAD; δ = 1.345 · 1.4826 · MAD, 95% Gaussian
 efficiency, in that column's units) and with MSE otherwise; any other column is a classification
@@ -11,8 +13,8 @@ is computed after converting back to the column's units, so the targets' scales 
 combined loss as they would in a plain multi-task model. The candidates (guide 6.1.4, 6.3.8):
 
 - ``sum``: the plain sum of the per-target losses (the baseline);
-- ``scale_weights``: fixed weights 1 / L₀, L₀ the loss of the constant predictor on the training
-  rows (the variance for MSE, the class entropy for cross-entropy), so every target starts at 1;
+- ``scale_weights``: fixed weights 1 / L₀, L₀ the head's loss at the best constant prediction on the
+  training rows (the variance for MSE, the class entropy for cross-entropy), so every target starts at 1;
 - ``uncertainty_weighted``: Σ c_t e^{−s_t} L_t + ½ s_t with a learned s_t = log σ_t² per target and
   member, c = ½ for regression and 1 for classification (Kendall et al. 2018, eq. 7 and 10). s_t starts
   at log(c_t · L₀), where every weighted term starts at 1 as with ``scale_weights``: from s = 0 a
@@ -26,18 +28,19 @@ the targets it helped or hurt against ``sum`` (paired bootstrap on that target's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials.encoding import FeatureMatrix, encode_features
 from lossadvisor.trials.model import StackedMLP
+from lossadvisor.trials.multitarget_heads import (HeadLoss, constant_loss, describe_head, fill_class_params, head_form,
+                                                  head_loss_value)
 from lossadvisor.trials.prepare import DataFacts, _time_key
 from lossadvisor.trials.split import Split, split_rows
 
@@ -59,18 +62,39 @@ class TargetSpec:
     loss: str = "mse"
     delta: float | None = None
     outlier_fraction: float = 0.0
-    constant_loss: float = 1.0  # L₀: the loss of the constant predictor on the training rows
+    constant_loss: float = 1.0  # L₀: the head's loss at the best constant prediction on the training rows
+    params: Mapping[str, Any] = field(default_factory=dict)   # the loss's parameters (delta included)
+    rules: tuple[str, ...] = ()       # the rules that configured it (empty: measured by the trial itself)
+    log_offset: float = 0.0           # log link: log of the training mean, added to the head's output
 
     @property
     def metric(self) -> str:
         return f"{'r2' if self.kind == 'regression' else 'macro_f1'}:{self.name}"
 
+    @property
+    def form(self) -> str:
+        form = head_form(self.loss, self.kind == "classification")
+        if form is None:
+            raise LossAdvisorError(f"target '{self.name}': loss '{self.loss}' does not fit a {self.kind} head")
+        return form
+
+    @property
+    def loss_params(self) -> dict[str, Any]:
+        return {**({"delta": self.delta} if self.loss == "huber" and self.delta is not None else {}), **self.params}
+
+    def build(self):
+        from lossadvisor.losses.registry import build_loss
+
+        try:
+            return build_loss(self.loss, **self.loss_params)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise LossAdvisorError(f"target '{self.name}': cannot build loss {self.loss}: {exc}") from None
+
     def describe(self) -> str:
-        if self.kind == "classification":
-            return f"{self.name}: cross_entropy ({len(self.classes)} classes)"
-        if self.loss == "huber":
-            return f"{self.name}: huber(delta={self.delta:.4g}) ({self.outlier_fraction:.1%} robust outliers)"
-        return f"{self.name}: mse ({self.outlier_fraction:.1%} robust outliers)"
+        if not self.rules and self.kind == "regression":  # measured by the trial: say why
+            return (describe_head(self.name, self.loss, self.loss_params, (), 1)
+                    + f" ({self.outlier_fraction:.1%} robust outliers)")
+        return describe_head(self.name, self.loss, self.loss_params, self.rules, self.width)
 
 
 @dataclass(frozen=True)
@@ -82,7 +106,50 @@ class MultiTargetData:
     dropped_rows: int
 
 
-def _measure(name: str, column: pd.Series, train: np.ndarray) -> tuple[TargetSpec, np.ndarray]:
+def _measure(name: str, column: pd.Series, train: np.ndarray, head: HeadLoss | None = None) -> tuple[TargetSpec, np.ndarray]:
+    if head is not None:
+        spec, values = _configured(column, train, head)
+    else:
+        spec, values = _measured(name, column, train)
+    fit = values[train]
+    tau = spec.loss_params.get("tau") if spec.loss == "quantile" else None
+    l0 = constant_loss(spec.build(), spec.form, fit, spec.width, tau)
+    return replace(spec, constant_loss=max(l0, 1e-6)), values
+
+
+def _configured(column: pd.Series, train: np.ndarray, head: HeadLoss) -> tuple[TargetSpec, np.ndarray]:
+    """A target whose loss ``recommend`` configured (its kind and class order are the profile's)."""
+    name = head.name
+    if head_form(head.loss, head.classification) is None:
+        raise LossAdvisorError(f"target '{name}' is {head.kind}; loss '{head.loss}' does not fit it")
+    if not head.classification:
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+        fit = values[train]
+        std = float(fit.std()) or 1.0
+        offset = 0.0
+        if head_form(head.loss, False) == "log_mean":
+            if np.any(fit < 0):
+                raise LossAdvisorError(f"target '{name}': loss '{head.loss}' needs non-negative values; this one goes "
+                                       f"down to {fit.min():g}")
+            offset = float(np.log(max(fit.mean(), 1e-8)))
+        return TargetSpec(name, "regression", 1, float(fit.mean()), std, (), head.loss, None, 0.0, 1.0,
+                          dict(head.params), head.rules, offset), values
+    from lossadvisor.profiling.balance import label_text
+
+    text = column.map(label_text)
+    classes = head.class_order or tuple(sorted(set(text)))
+    unknown = sorted(set(text) - set(classes))
+    if unknown:
+        raise LossAdvisorError(f"target '{name}' holds labels the recommendation does not know: {', '.join(unknown[:3])}")
+    codes = text.map({c: i for i, c in enumerate(classes)}).to_numpy(dtype=np.float64)
+    counts = np.bincount(codes[train].astype(int), minlength=len(classes))
+    params = fill_class_params(head.loss, head.params, counts)
+    return TargetSpec(name, "classification", len(classes), classes=classes, loss=head.loss, params=params,
+                      rules=head.rules), codes
+
+
+def _measured(name: str, column: pd.Series, train: np.ndarray) -> tuple[TargetSpec, np.ndarray]:
+    """No configuration given: Huber for a column with > 1% robust outliers, else MSE; cross-entropy for classes."""
     numeric = pd.to_numeric(column, errors="coerce")
     if numeric.notna().all() and numeric.nunique() > MAX_CLASSES:
         values = numeric.to_numpy(dtype=np.float64)
@@ -93,24 +160,19 @@ def _measure(name: str, column: pd.Series, train: np.ndarray) -> tuple[TargetSpe
         std = float(fit.std()) or 1.0
         if outliers > 0.01 and mad > 0:
             delta = 1.345 * 1.4826 * mad
-            r = np.abs(fit - median)
-            constant = float(np.mean(np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta))))
-            spec = TargetSpec(name, "regression", 1, float(fit.mean()), std, (), "huber", delta, outliers, constant)
-        else:
-            spec = TargetSpec(name, "regression", 1, float(fit.mean()), std, (), "mse", None, outliers, std**2)
-        return spec, values
+            return TargetSpec(name, "regression", 1, float(fit.mean()), std, (), "huber", delta, outliers), values
+        return TargetSpec(name, "regression", 1, float(fit.mean()), std, (), "mse", None, outliers), values
     text = column.astype(str).to_numpy()
     classes = tuple(sorted(set(text)))
     if len(classes) < 2:
         raise LossAdvisorError(f"target column '{name}' has a single value; a loss needs at least two")
     codes = np.searchsorted(np.asarray(classes), text).astype(np.float64)
-    p = np.bincount(codes[train].astype(int), minlength=len(classes)) / len(train)
-    entropy = float(-(p[p > 0] * np.log(p[p > 0])).sum())
-    return TargetSpec(name, "classification", len(classes), classes=classes, loss="cross_entropy",
-                      constant_loss=max(entropy, 1e-6)), codes
+    return TargetSpec(name, "classification", len(classes), classes=classes, loss="cross_entropy"), codes
 
 
-def prepare_multitarget(frame: pd.DataFrame, targets: Sequence[str], facts: DataFacts, seed: int) -> MultiTargetData:
+def prepare_multitarget(frame: pd.DataFrame, targets: Sequence[str], facts: DataFacts, seed: int,
+                        heads: Sequence[HeadLoss] | None = None) -> MultiTargetData:
+    """Split, encode, and measure each target; ``heads`` (from recommend) configure each target's loss."""
     missing = [t for t in targets if t not in frame.columns]
     if missing:
         raise LossAdvisorError(f"target column(s) not found: {', '.join(missing)}")
@@ -122,7 +184,8 @@ def prepare_multitarget(frame: pd.DataFrame, targets: Sequence[str], facts: Data
     elif facts.time_column and facts.time_column in frame.columns:
         order_key = _time_key(frame[facts.time_column])
     split = split_rows(len(frame), seed, order_key=order_key, groups=groups)
-    measured = [_measure(t, frame[t], split.train) for t in targets]
+    by_name = {h.name: h for h in heads or ()}
+    measured = [_measure(t, frame[t], split.train, by_name.get(t)) for t in targets]
     y = np.column_stack([values for _, values in measured])
     exclude = tuple(targets) + tuple(c for c in (facts.group_column, facts.time_column) if c)
     features = encode_features(frame, split.train, facts.column_kinds, exclude=exclude)
@@ -136,24 +199,18 @@ class MultiTargetLoss(nn.Module):
         super().__init__()
         self.targets, self.mode = list(targets), mode
         self.weights = list(weights) if weights is not None else [1.0] * len(targets)
+        self.parts = nn.ModuleList(spec.build() for spec in self.targets)
+        self.forms = [spec.form for spec in self.targets]
         self.name = mode
 
     def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         total, start, n_heads = 0.0, 0, sum(t.width for t in self.targets)
-        for i, spec in enumerate(self.targets):
+        for i, (spec, module, form) in enumerate(zip(self.targets, self.parts, self.forms)):
             head = output[..., start : start + spec.width]
             start += spec.width
-            if spec.kind == "classification":
-                loss = F.cross_entropy(head.reshape(-1, spec.width), target[..., i].reshape(-1).long())
-                factor = 1.0
-            else:
-                pred = head[..., 0] * spec.std + spec.mean  # back in the column's units
-                if spec.loss == "huber":
-                    loss = F.huber_loss(pred, target[..., i], delta=spec.delta)
-                else:
-                    loss = F.mse_loss(pred, target[..., i])
-                factor = 0.5
+            loss = head_loss_value(module, form, head, target[..., i], spec.mean, spec.std, spec.log_offset)
             if self.mode == "uncertainty_weighted":
+                factor = 1.0 if spec.kind == "classification" else 0.5   # Kendall et al. 2018, eq. 10 and 7
                 s = output[..., n_heads + i].mean()  # the member's free log σ² (constant over rows)
                 total = total + factor * torch.exp(-s) * loss + 0.5 * s
             else:

@@ -22,6 +22,7 @@ from lossadvisor.trials.fit_members import fit_members
 from lossadvisor.trials.members import resolve_device
 from lossadvisor.trials.multitarget import (COMBINERS, FORM, MultiTargetData, MultiTargetLoss, StackedMLPLogVars,
                                             prepare_multitarget)
+from lossadvisor.trials.multitarget_heads import HeadLoss, head_prediction
 from lossadvisor.trials.prepare import DataFacts
 from lossadvisor.trials.results import CandidateResult, TrialOptions, TrialReport
 from lossadvisor.trials.stats import BETTER, WORSE, paired_bootstrap, replicate_scores
@@ -68,7 +69,7 @@ class MultiTargetScorer:
         spec = targets[index]
         head = output[:, start : start + spec.width]
         if spec.kind == "regression":
-            pred = head[:, 0].astype(np.float64) * spec.std + spec.mean
+            pred = head_prediction(spec.form, head, spec.mean, spec.std, spec.log_offset)
             return lambda w: r2(y[:, index], pred, w)
         labels = head.argmax(axis=1)
         truth = y[:, index].astype(np.int64)
@@ -113,12 +114,17 @@ def combiner_candidates(names: Sequence[str] | None, data: MultiTargetData) -> l
 
 def run_multitarget_trials(frame: pd.DataFrame, targets: Sequence[str], facts: DataFacts,
                            names: Sequence[str] | None = None, options: TrialOptions = TrialOptions(),
-                           on_epoch: Callable[[int], None] | None = None) -> TrialReport:
-    """Train the three combiners (or ``names``) with paired seeds; compare each with the plain sum."""
+                           on_epoch: Callable[[int], None] | None = None,
+                           heads: Sequence[HeadLoss] | None = None) -> TrialReport:
+    """Train the three combiners (or ``names``) with paired seeds; compare each with the plain sum.
+
+    ``heads``: each target's loss as ``recommend`` configured it (``configured_heads``); without them each
+    target is measured by the trial (MSE or Huber, cross-entropy).
+    """
     import torch
 
     device = resolve_device(options.device)
-    data = prepare_multitarget(frame, targets, facts, options.seed)
+    data = prepare_multitarget(frame, targets, facts, options.seed, heads)
     specs = combiner_candidates(names, data)
     metric_names = ("combined", *[t.metric for t in data.targets])
     if options.metric not in (None, *metric_names):
@@ -131,7 +137,7 @@ def run_multitarget_trials(frame: pd.DataFrame, targets: Sequence[str], facts: D
     previous = torch.get_num_threads()
     torch.set_num_threads(options.threads)
     try:
-        members = [Member(c, seed, MultiTargetLoss(data.targets, s.loss, s.params.get("weights")), FORM)
+        members = [Member(c, seed, MultiTargetLoss(data.targets, s.loss, s.params.get("weights")).to(device), FORM)
                    for c, s in enumerate(specs) for seed in seeds]
         x = torch.as_tensor(data.features.values)
         split = data.split
@@ -193,9 +199,11 @@ def _notes(data: MultiTargetData, options: TrialOptions, moved: list[str]) -> tu
     split = data.split
     notes = [f"metrics on {len(split.test)} held-out test rows; early stopping on {len(split.val)} validation rows "
              f"by combined ({split.method} split)",
-             "each target measured on its own training rows: " + "; ".join(t.describe() for t in data.targets),
+             "each target's loss: " + "; ".join(t.describe() for t in data.targets)
+             + (" (configured by recommend on each target's own facts; [rules])" if any(t.rules for t in data.targets)
+                else " (measured on the training rows)"),
              "combined = unweighted mean over targets of R² (regression) and macro-F1 (classification); "
-             "scale_weights = 1 / (loss of the constant predictor) per target; uncertainty_weighted learns "
+             "scale_weights = 1 / (loss at the best constant prediction) per target; uncertainty_weighted learns "
              "log σ² per target (Kendall et al. 2018)", *moved]
     if data.dropped_rows:
         notes.append(f"{data.dropped_rows} rows missing a target were left out")

@@ -31,6 +31,7 @@ INPUTS = [
     ("counts", [SAMPLE / "counts.csv", "--target", "visits"], True),
     ("timeseries", [SAMPLE / "timeseries.csv", "--target", "demand"], True),
     ("multilabel", [SAMPLE / "multilabel.csv", "--target", "labels"], False),
+    ("multitarget", [SAMPLE / "multitarget.csv", "--target", "rating,price,kind"], True),
     ("masks", ["--masks", SAMPLE / "masks"], False),
 ]
 

@@ -80,6 +80,11 @@ def golden_cases() -> list[Case]:
         cases.append(Case(f"recommend_masks_{objective}",
                           ("recommend", "--profile", "tests/golden/outputs/profile_masks.json",
                            "--objective", objective, "--format", "json")))
+    # Several target columns (issue 10): each target profiled and advised on its own; the combinations trialled.
+    multi = (f"{SAMPLES}/multitarget.csv", "--target", "rating,price,kind")
+    cases.append(Case("profile_multitarget", ("profile", *multi, "--format", "json")))
+    cases.append(Case("recommend_multitarget", ("recommend", *multi, "--format", "json")))
+    cases.append(Case("trial_multitarget", ("trial", *multi, *TINY_TRIAL, "--format", "json")))
     for file in TRIAL_TABLES:
         cases.append(Case(f"trial_{_stem(file)}", ("trial", *_data(file), *TINY_TRIAL, "--format", "json")))
     # trial --losses NAME without parameters: the losses trial fills from the data itself

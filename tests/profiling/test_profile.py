@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLDEN_PROFILES = sorted((ROOT / "tests/golden/outputs").glob("profile_*.json"))
 TABLES = {"imbalanced_binary.csv": None, "noisy_multiclass.csv": None, "clean_balanced.csv": None,
           "heavy_tail_regression.csv": None, "counts.csv": "visits", "timeseries.csv": "demand",
-          "multilabel.csv": "labels", "groups_binary.csv": None}
+          "multilabel.csv": "labels", "groups_binary.csv": None, "multitarget.csv": "rating,price,kind"}
 
 
 def _round_trips(data: dict) -> None:
@@ -33,9 +33,9 @@ def _round_trips(data: dict) -> None:
 
 
 def test_golden_profiles_cover_every_section():
-    assert len(GOLDEN_PROFILES) == 8
+    assert len(GOLDEN_PROFILES) == 9
     sections = {key for path in GOLDEN_PROFILES for key, value in json.loads(path.read_text()).items() if value}
-    assert {"classes", "label_noise", "target_stats", "feature_outliers", "masks", "overview"} <= sections
+    assert {"classes", "label_noise", "target_stats", "feature_outliers", "masks", "overview", "targets"} <= sections
 
 
 @pytest.mark.parametrize("path", GOLDEN_PROFILES, ids=lambda p: p.stem)
@@ -48,7 +48,7 @@ def test_sample_profiles_round_trip_in_memory_and_streaming(name):
     path, target = str(ROOT / "sample_data" / name), TABLES[name]
     options = ProfileOptions(seed=0, noise=False)
     _round_trips(profile_table(path, target=target, noise=False).to_dict())
-    load = LoadOptions(target=(target,) if target else ())
+    load = LoadOptions(target=tuple(target.split(",")) if target else ())
     streamed = stream_profile(path, load, options).to_dict()
     assert streamed["sampling"]["mode"] == "streaming"
     _round_trips(streamed)
