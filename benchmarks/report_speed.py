@@ -89,12 +89,14 @@ def _embedding_sizes(args: list[str]) -> dict[str, int]:
     """Total page bytes with the charts embedded three ways (same page otherwise)."""
     import matplotlib
 
+    from lossadvisor.profiling.profile import Profile
     from lossadvisor.report import charts, html
     from lossadvisor.report.saved_results import read_saved
 
     docs = {kind: read_saved(Path(args[i + 1]), kind) for i in range(0, len(args), 2)
             for kind in [args[i].lstrip("-")]}
-    render = lambda: html.render_html(docs.get("profile"), docs.get("recommendation"), docs.get("trial"))  # noqa: E731
+    profile = Profile.from_dict(docs["profile"]) if docs.get("profile") else None
+    render = lambda: html.render_html(profile, docs.get("recommendation"), docs.get("trial"))  # noqa: E731
     original = charts._svg
     sizes = {"svg, text as text (used)": len(render().encode())}
 

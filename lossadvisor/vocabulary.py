@@ -1,10 +1,11 @@
-"""The words every stage shares, each spelled once: tasks, task families, objectives, JSON schema versions.
+"""The words every stage shares, each spelled once: tasks, task families, objectives, metrics, JSON schema versions.
 
 Torch-, pandas- and sklearn-free, and imports nothing from the package, so every stage may read it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 # ---------------------------------------------------------------- tasks
@@ -28,6 +29,104 @@ REGRESSION_OBJECTIVES: Final = ("mae", "rmse", "quantile")
 OBJECTIVES: Final = CLASSIFICATION_OBJECTIVES + REGRESSION_OBJECTIVES
 OBJECTIVE_SPELLING: Final = ("recall | precision | f1 | fbeta:B | balanced_accuracy | calibration | accuracy | "
                              "mae | rmse | quantile:Q")
+
+# ---------------------------------------------------------------- metrics
+
+
+@dataclass(frozen=True)
+class MetricName:
+    """A metric as every stage names it: its name, whether higher is better, the tasks it scores, what it means.
+
+    How a metric is computed lives with the trials (``trials/metrics.py`` for tables, ``trials/seg_metrics.py``
+    for masks, ``trials/multilabel_trial.py``, ``trials/group_metrics.py``); this is only its vocabulary.
+    """
+
+    name: str
+    higher_is_better: bool
+    tasks: tuple[str, ...]
+    description: str
+
+
+def _named(*metrics: MetricName) -> dict[str, MetricName]:
+    return {m.name: m for m in metrics}
+
+
+# Tables with one target column (trial's binary, multiclass, regression, count targets).
+TABLE_METRICS: Final = _named(
+    MetricName("pr_auc", True, ("binary",), "average precision of the positive class"),
+    MetricName("roc_auc", True, ("binary",), "area under the ROC curve"),
+    MetricName("f1", True, ("binary",), "positive-class F1 at a validation-chosen threshold"),
+    MetricName("recall", True, ("binary",), "positive-class recall at the F1 threshold"),
+    MetricName("macro_f1", True, ("binary", "multiclass"), "mean per-class F1"),
+    MetricName("balanced_accuracy", True, ("binary", "multiclass"), "mean per-class recall"),
+    MetricName("accuracy", True, ("binary", "multiclass"), "fraction of rows right"),
+    MetricName("mae", False, ("regression", "count"), "mean absolute error"),
+    MetricName("rmse", False, ("regression", "count"), "root mean squared error"),
+    MetricName("pinball", False, ("regression", "count"), "mean pinball loss"),
+    MetricName("poisson_deviance", False, ("count",), "mean Poisson deviance"),
+)
+# The table metrics reported for each task, the default primary one first.
+TASK_METRICS: Final = {
+    "binary": ("pr_auc", "f1", "recall", "roc_auc", "balanced_accuracy"),
+    "multiclass": ("macro_f1", "balanced_accuracy", "accuracy"),
+    "regression": ("mae", "rmse", "pinball"),
+    "count": ("poisson_deviance", "mae", "rmse"),
+}
+# --objective words → the primary table metric (guide 6.2.3: the objective decides the loss).
+OBJECTIVE_METRICS: Final = {
+    "pr_auc": "pr_auc",
+    "ranking": "roc_auc",
+    "roc_auc": "roc_auc",
+    "f1": "f1",
+    "macro_f1": "macro_f1",
+    "recall": "recall",
+    "minority_recall": "recall",
+    "balanced_accuracy": "balanced_accuracy",
+    "accuracy": "accuracy",
+    "mae": "mae",
+    "median_error": "mae",
+    "rmse": "rmse",
+    "pinball": "pinball",
+    "quantile": "pinball",
+    "deviance": "poisson_deviance",
+    "poisson_deviance": "poisson_deviance",
+}
+# recommend's objectives that no trial metric measures (yet): with --metric they still steer recommend.
+OBJECTIVES_WITHOUT_METRIC: Final = ("precision", "fbeta", "calibration")
+
+# Multi-label tables: summaries over the scored labels (per label: f1:LABEL, ap:LABEL, higher is better).
+MULTILABEL_METRICS: Final = _named(
+    MetricName("map", True, ("multilabel",), "mean average precision over the scored labels"),
+    MetricName("macro_f1", True, ("multilabel",),
+               "mean over the scored labels of F1 at each label's validation threshold"),
+    MetricName("micro_f1", True, ("multilabel",), "F1 of true/false positives pooled over the scored labels"),
+)
+
+# Segmentation masks, the default primary one first (per class: dice:CLASS, iou:CLASS, higher is better).
+SEGMENTATION_METRICS: Final = _named(
+    MetricName("dice", True, ("segmentation",),
+               "Dice per image (mean over the classes present), averaged over images"),
+    MetricName("iou", True, ("segmentation",), "IoU per image (mean over the classes present), averaged over images"),
+    MetricName("dice_global", True, ("segmentation",),
+               "Dice of the counts pooled over all test images, mean over classes"),
+    MetricName("iou_global", True, ("segmentation",),
+               "IoU of the counts pooled over all test images, mean over classes"),
+    MetricName("hd95", False, ("segmentation",),
+               "95th-percentile Hausdorff distance (pixels) where truth and prediction both have the class"),
+    MetricName("empty_fp_rate", False, ("segmentation",), "share of empty test images with any predicted foreground"),
+)
+
+# Gaps between groups (trial --group-column): a gap is smaller-is-better, a worst group's accuracy is not.
+GROUP_GAP_METRICS: Final = _named(
+    MetricName("error_rate_gap", False, ("binary", "multiclass"), "largest minus smallest group error rate"),
+    MetricName("demographic_parity_difference", False, ("binary",),
+               "largest difference between groups in the rate of positive predictions"),
+    MetricName("equalized_odds_difference", False, ("binary",),
+               "largest difference between groups in true- or false-positive rate"),
+    MetricName("worst_group_accuracy", True, ("binary", "multiclass"), "accuracy of the worst group"),
+    MetricName("mae_gap", False, ("regression", "count"), "largest minus smallest group mean absolute error"),
+    MetricName("worst_group_mae", False, ("regression", "count"), "mean absolute error of the worst group"),
+)
 
 # ---------------------------------------------------------------- JSON contracts (one version per contract)
 

@@ -31,7 +31,7 @@ from lossadvisor.checks.drift_checks import (
 from lossadvisor.checks.group_checks import check_group_shift
 from lossadvisor.checks.outcome import CheckResult, CheckSpec, Finding, Thresholds
 from lossadvisor.profiling.drift import Drift, compare_profiles
-from lossadvisor.profiling.profile import Profile, profile_json, profile_of
+from lossadvisor.profiling.profile import Profile, profile_of
 
 
 def run_checks(
@@ -39,10 +39,8 @@ def run_checks(
     baseline: Profile | Mapping[str, Any] | None = None,
 ) -> tuple[Finding, ...]:
     """Run every enabled check on a Profile or its JSON dict (and the drift checks against a baseline)."""
-    drift: Drift | None = None
-    if baseline is not None:
-        drift = compare_profiles(profile_json(baseline), profile_json(profile))
     current = profile_of(profile)
+    drift: Drift | None = None if baseline is None else compare_profiles(profile_of(baseline), current)
     findings = []
     for spec in CHECKS:
         level = level_of(spec, thresholds)

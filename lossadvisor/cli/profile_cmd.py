@@ -20,7 +20,9 @@ def profile(
     """Measure the data: task, structure, class balance, label noise, outliers, tails, masks."""
     from lossadvisor.report.profile_render import render_json, render_markdown, render_text
 
-    result = source.profile()
+    from lossadvisor.profiling.profile import Profile
+
+    result = Profile.from_dict(source.profile())  # the JSON boundary: read once, rendered typed
     if fmt is ReportFormat.text:
         import sys
 

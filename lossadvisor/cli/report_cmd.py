@@ -66,10 +66,12 @@ def report(
         _refuse_mismatch(docs)
     else:
         docs = _compute(source, objective, top, no_trial, seeds, epochs, budget, batch_size, bootstrap)
+    from lossadvisor.profiling.profile import Profile
     from lossadvisor.report import html
 
     render = html.render_html if fmt is PageFormat.html else html.render_markdown
-    write_output(render(docs["profile"], docs["recommendation"], docs["trial"], check_doc), output)
+    profile = None if docs["profile"] is None else Profile.from_dict(docs["profile"])  # the JSON boundary
+    write_output(render(profile, docs["recommendation"], docs["trial"], check_doc), output)
 
 
 def _refuse_mismatch(docs: dict) -> None:

@@ -65,7 +65,7 @@ def trial(
 ) -> None:
     """Train the candidate losses and a baseline on short seeded fits, and say which one is better."""
     from lossadvisor.trials.candidates import load_candidates_json, needs_noise_estimate, parse_losses, parse_sweep
-    from lossadvisor.trials.plan import SavedCandidates, plan_trial, recommended_candidates, run_plan, trial_options
+    from lossadvisor.trials.plan import SavedCandidates, plan_trial, run_plan, trial_options
     from lossadvisor.trials.members import resolve_device
 
     for flag, value in (("--losses", losses), ("--sweep", sweep)):
@@ -116,11 +116,9 @@ def trial(
         from lossadvisor.config_files import configured_rules
 
         rules_path = configured_rules(Path.cwd())
-        report = segmentation_report(source, images, manifest, loss_names, candidates, from_file, sweep_spec, objective,
-                                     top, options, lambda job: _with_progress(total, options, job),
-                                     lambda profile, objective, top: recommended_candidates(profile, objective, top,
-                                                                                            rules_path),
-                                     rules_path)
+        saved = SavedCandidates(candidates, *from_file) if from_file else None
+        report = segmentation_report(source, images, manifest, loss_names, saved, sweep_spec, objective, top, options,
+                                     lambda job: _with_progress(total, options, job), rules_path)
         _write_report(report, fmt, output, plot)
         return
     epochs, batch_size, patience = epochs or 10, batch_size or 256, patience or 3

@@ -35,36 +35,18 @@ def check_segmentation_source(source: DataSource, images: Path | None, manifest:
         raise ConfigError("--images needs --masks DIR (the masks, paired with the images by file stem)")
 
 
-def segmentation_report(source: DataSource, images: Path | None, manifest: Path | None, loss_names, candidates_path,
-                        from_file, sweep_spec, objective: str | None, top: int, options,
-                        run: Callable[[Callable], object], recommended: Callable, rules_path: Path | None):
-    """Load the pairs, choose the candidates (``recommended(profile, objective, top)`` gives recommend's;
-    named losses are configured as recommend would configure them for these masks), and run the trial
-    through ``run``, which adds the progress bar."""
-    from dataclasses import replace
-
-    from lossadvisor.trials.candidates import assemble, check_candidates_fit, configured_by_rules
+def segmentation_report(source: DataSource, images: Path | None, manifest: Path | None, loss_names, saved,
+                        sweep_spec, objective: str | None, top: int, options,
+                        run: Callable[[Callable], object], rules_path: Path | None):
+    """Load the pairs, plan the candidates (:func:`lossadvisor.trials.seg_plan.plan_segmentation`) and run the
+    trial through ``run``, which adds the progress bar."""
     from lossadvisor.trials.seg_data import load_segmentation
-    from lossadvisor.trials.seg_run import run_segmentation_sweep, run_segmentation_trials
+    from lossadvisor.trials.seg_plan import plan_segmentation, run_segmentation_plan
 
     data = load_segmentation(images, source.masks, manifest)
-    baseline, notes = None, ()
-    if loss_names:
-        specs, notes = configured_by_rules(loss_names, _mask_profile(source, data), objective, rules_path)
-    elif from_file:
-        specs, baseline, order, made_for = from_file
-        check_candidates_fit(candidates_path, made_for, order, "segmentation", ())
-    elif not sweep_spec:
-        specs, baseline = recommended(_mask_profile(source, data), objective, top)
-    if sweep_spec:
-        return run(lambda tick: run_segmentation_sweep(data, sweep_spec, options, on_epoch=tick))
-    assembled = assemble(specs, baseline, "segmentation")
-    if len(assembled) < 2:
-        raise ConfigError(f"nothing to compare: the only candidate is the baseline '{assembled[0].label}'; "
-                          "name others with --losses")
-    report = run(lambda tick: run_segmentation_trials(data, assembled, options, on_epoch=tick))
-    return replace(report, notes=report.notes + tuple(f"configured as recommend would for these masks and "
-                                                      f"objective: {note}" for note in notes))
+    plan = plan_segmentation(lambda: _mask_profile(source, data), objective=objective, top=top, rules_path=rules_path,
+                             losses=loss_names, saved=saved, sweep=sweep_spec)
+    return run(lambda tick: run_segmentation_plan(data, plan, options, on_epoch=tick))
 
 
 def _mask_profile(source: DataSource, data):

@@ -44,6 +44,11 @@ class ClassBalance:
         return {k: v / total for k, v in self.counts.items()} if total else {}
 
     @property
+    def saved_proportions(self) -> dict[str, float]:
+        """The proportions at the JSON contract's precision (six decimals), as a saved profile holds them."""
+        return {k: round(v, 6) for k, v in self.proportions.items()}
+
+    @property
     def majority(self) -> str | None:
         return max(self.counts, key=self.counts.__getitem__) if self.counts else None
 
@@ -54,7 +59,7 @@ class ClassBalance:
     def to_dict(self) -> dict:
         data = {
             "counts": dict(self.counts),
-            "proportions": {k: round(v, 6) for k, v in self.proportions.items()},
+            "proportions": self.saved_proportions,
             "n_classes": len(self.counts),
             "majority": self.majority,
             "minority": self.minority,

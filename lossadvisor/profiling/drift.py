@@ -1,7 +1,8 @@
 """Drift between two profiles: what changed since the last good snapshot.
 
-Pure functions over two profile dicts (``Profile.to_dict()``, docs/profile-schema.md);
-nothing here reads data. :func:`compare_profiles` gathers every measurement into a
+Pure functions over two typed profiles (:class:`~lossadvisor.profiling.profile.Profile`, read at the
+contract's precision, ``Profile.as_saved()``, so a profile measured now drifts from a baseline exactly as
+its saved JSON would); nothing here reads data. :func:`compare_profiles` gathers every measurement into a
 :class:`Drift`; ``lossadvisor.checks`` turns it into pass/fail findings.
 
 Class-mix shift is measured twice: the population stability index, the credit-scoring
@@ -20,6 +21,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+
+from lossadvisor.profiling.class_sections import ClassBalance
+from lossadvisor.profiling.profile import Profile
+from lossadvisor.profiling.value_sections import TargetStats
 
 # A class absent on one side would make PSI infinite; the usual fix is a small floor.
 PSI_FLOOR = 1e-4
@@ -153,35 +158,37 @@ def schema_changes(baseline_kinds: Mapping[str, str], current_kinds: Mapping[str
     return SchemaChange(added=added, removed=removed, retyped=retyped)
 
 
-def target_shift(baseline_stats: Mapping[str, Any] | None, current_stats: Mapping[str, Any] | None) -> TargetShift | None:
+def target_shift(baseline_stats: TargetStats | None, current_stats: TargetStats | None) -> TargetShift | None:
     """KS D between the two targets, from samples when both have one, else from quantiles."""
-    if not baseline_stats or not current_stats:
+    if baseline_stats is None or current_stats is None:
         return None
-    medians = (_float_or_none(baseline_stats.get("median")), _float_or_none(current_stats.get("median")))
-    sample_a, sample_b = baseline_stats.get("sample"), current_stats.get("sample")
+    medians = (_float_or_none(baseline_stats.median), _float_or_none(current_stats.median))
+    sample_a, sample_b = baseline_stats.sample, current_stats.sample
     if sample_a and sample_b:
         return TargetShift(ks_statistic(sample_a, sample_b), "sample", *medians)
-    grid_a, grid_b = baseline_stats.get("quantiles"), current_stats.get("quantiles")
+    grid_a, grid_b = baseline_stats.quantiles, current_stats.quantiles
     if grid_a and grid_b:
         return TargetShift(ks_from_quantiles(grid_a, grid_b), "quantiles", *medians)
     return None
 
 
-def noise_rate(profile: Mapping[str, Any]) -> float | None:
+def noise_rate(profile: Profile) -> float | None:
     """The point estimate of the label-noise rate, or None when not measured or abstained."""
-    noise = profile.get("label_noise") or {}
-    return _float_or_none(noise.get("estimated_rate"))
+    return None if profile.label_noise is None else _float_or_none(profile.label_noise.estimated_rate)
 
 
-def compare_profiles(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> Drift:
-    """All drift measurements between a baseline profile dict and the current one."""
-    base_classes, now_classes = baseline.get("classes"), current.get("classes")
+def compare_profiles(baseline: Profile, current: Profile) -> Drift:
+    """All drift measurements between a baseline profile and the current one (both at the contract's
+    precision: ``Profile.as_saved()``, or read from JSON)."""
+    from lossadvisor.profiling.groups import compare_groups
+
+    base_classes, now_classes = baseline.classes, current.classes
     psi = js = new = vanished = None
-    if base_classes and now_classes and base_classes.get("counts") and now_classes.get("counts"):
+    if base_classes is not None and now_classes is not None and base_classes.counts and now_classes.counts:
         before, now = _proportions(base_classes), _proportions(now_classes)
         psi = population_stability_index(before, now)
         js = jensen_shannon_distance(before, now)
-        new, vanished = class_changes(base_classes["counts"], now_classes["counts"])
+        new, vanished = class_changes(base_classes.counts, now_classes.counts)
     noise_before, noise_now = noise_rate(baseline), noise_rate(current)
     change = noise_now - noise_before if noise_before is not None and noise_now is not None else None
     return Drift(
@@ -192,27 +199,20 @@ def compare_profiles(baseline: Mapping[str, Any], current: Mapping[str, Any]) ->
         noise_change=change,
         baseline_noise=noise_before,
         current_noise=noise_now,
-        target_shift=target_shift(baseline.get("target_stats"), current.get("target_stats")),
-        schema=schema_changes(
-            (baseline.get("overview") or {}).get("column_kinds") or {},
-            (current.get("overview") or {}).get("column_kinds") or {},
-        ),
-        tasks=(baseline.get("task"), current.get("task")),
-        groups=_group_shift(baseline, current),
+        target_shift=target_shift(baseline.target_stats, current.target_stats),
+        schema=schema_changes(_column_kinds(baseline), _column_kinds(current)),
+        tasks=(baseline.task, current.task),
+        groups=compare_groups(baseline.groups, current.groups),
     )
 
 
-def _group_shift(baseline: Mapping, current: Mapping):
-    from lossadvisor.profiling.groups import compare_groups
-
-    return compare_groups(baseline.get("groups"), current.get("groups"))
+def _column_kinds(profile: Profile) -> Mapping[str, str]:
+    return profile.overview.column_kinds if profile.overview is not None else {}
 
 
-def _proportions(classes: Mapping[str, Any]) -> dict[str, float]:
-    """The class proportions, or the counts' shares when a profile lacks them."""
-    if classes.get("proportions"):
-        return {str(k): float(v) for k, v in classes["proportions"].items()}
-    return {str(k): float(v) for k, v in classes["counts"].items()}  # normalised by the measures
+def _proportions(classes: ClassBalance) -> dict[str, float]:
+    """The class shares as the saved profile holds them (labels as JSON strings, so 0 and "0" match)."""
+    return {str(k): float(v) for k, v in classes.saved_proportions.items()}
 
 
 def _float_or_none(value: Any) -> float | None:

@@ -32,9 +32,14 @@ class GroupFacts:
     target: Mapping[str, float] | None            # regression/count: mean, std, quantiles
     model_error: float | None = None              # out-of-fold error of the noise estimator's model
 
+    @property
+    def note(self) -> str | None:
+        """Why a group was not measured (None when it was)."""
+        return None if self.measured else f"too few rows to measure (< {MIN_GROUP_ROWS})"
+
     def to_dict(self) -> dict:
         return {"group": self.name, "rows": self.rows, "share": round(self.share, 4), "measured": self.measured,
-                "note": None if self.measured else f"too few rows to measure (< {MIN_GROUP_ROWS})",
+                "note": self.note,
                 "class_shares": None if self.class_shares is None else {k: round(v, 4) for k, v in self.class_shares.items()},
                 "base_rate": None if self.base_rate is None else round(self.base_rate, 4),
                 "label_noise": None if self.noise_rate is None and self.noise_note is None else

@@ -108,26 +108,26 @@ class GroupShift:
     shifts: Mapping[str, float]                # measured group → largest class-share change (binary: base rate)
 
 
-def _shift(before: Mapping, after: Mapping) -> float | None:
+def _shift(before: GroupFacts, after: GroupFacts) -> float | None:
     """Largest absolute change of a group's class shares; for a numeric target the mean's change in
     baseline standard deviations."""
-    if before.get("class_shares") and after.get("class_shares"):
-        keys = set(before["class_shares"]) | set(after["class_shares"])
-        return max(abs(after["class_shares"].get(k, 0.0) - before["class_shares"].get(k, 0.0)) for k in keys)
-    if before.get("target") and after.get("target"):
-        std = before["target"].get("std") or 0.0
-        return abs(after["target"]["mean"] - before["target"]["mean"]) / std if std > 0 else None
+    if before.class_shares and after.class_shares:
+        keys = set(before.class_shares) | set(after.class_shares)
+        return max(abs(after.class_shares.get(k, 0.0) - before.class_shares.get(k, 0.0)) for k in keys)
+    if before.target and after.target:
+        std = before.target.get("std") or 0.0
+        return abs(after.target["mean"] - before.target["mean"]) / std if std > 0 else None
     return None
 
 
-def compare_groups(baseline: Mapping | None, current: Mapping | None) -> GroupShift | None:
+def compare_groups(baseline: GroupProfile | None, current: GroupProfile | None) -> GroupShift | None:
     """None when neither profile has groups; else what vanished and how far each group's mix moved."""
-    if not baseline and not current:
+    if baseline is None and current is None:
         return None
-    before = {str(g["group"]): g for g in (baseline or {}).get("groups") or []}
-    after = {str(g["group"]): g for g in (current or {}).get("groups") or []}
-    vanished = tuple((name, int(after[name]["rows"]) if name in after else 0) for name, g in before.items()
-                     if g.get("measured") and (name not in after or not after[name].get("measured")))
-    shifts = {name: s for name, g in before.items() if g.get("measured") and after.get(name, {}).get("measured")
+    before = {g.name: g for g in (baseline.groups if baseline is not None else ())}
+    after = {g.name: g for g in (current.groups if current is not None else ())}
+    vanished = tuple((name, after[name].rows if name in after else 0) for name, g in before.items()
+                     if g.measured and (name not in after or not after[name].measured))
+    shifts = {name: s for name, g in before.items() if g.measured and name in after and after[name].measured
               and (s := _shift(g, after[name])) is not None}
-    return GroupShift(bool(baseline), bool(current), vanished, shifts)
+    return GroupShift(baseline is not None, current is not None, vanished, shifts)

@@ -137,7 +137,3 @@ def profile_of(data: Profile | Mapping[str, Any]) -> Profile:
     contract's precision (:meth:`Profile.as_saved`)."""
     return data.as_saved() if isinstance(data, Profile) else Profile.from_dict(data)
 
-
-def profile_json(data: Profile | Mapping[str, Any]) -> Mapping[str, Any]:
-    """The JSON dict of a Profile, or the dict as given (drift compares two profiles' JSON snapshots)."""
-    return data.to_dict() if isinstance(data, Profile) else data

@@ -1,6 +1,7 @@
-"""The report's charts: matplotlib figures written as inline SVG, from saved JSON only.
+"""The report's charts: matplotlib figures written as inline SVG, from saved results only.
 
-Each function takes the JSON dicts of ``profile``, ``trial`` (``--format json``) and returns a
+Each function takes the typed ``Profile`` (at the contract's precision) or the trial's JSON dict
+(``--format json``) and returns a
 :class:`Chart` (SVG text plus alt text and a caption), or ``None`` when the data has nothing to draw.
 They compute nothing a stage did not measure: the only arithmetic is placing the robust outlier fences
 (median ± 3.5·1.4826·MAD, the profile's own definition) and binning the saved target sample.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from lossadvisor.errors import LossAdvisorError
+from lossadvisor.profiling.profile import Profile
 
 ROBUST_Z = 3.5            # the profile's outlier rule: |x − median| / (1.4826·MAD) > 3.5
 MAD_TO_SD = 1.4826
@@ -85,24 +87,24 @@ def outlier_fences(median: float, mad: float) -> tuple[float, float] | None:
     return median - half, median + half
 
 
-def class_balance(profile: dict, most: int = 20) -> Chart | None:
+def class_balance(profile: Profile, most: int = 20) -> Chart | None:
     """Rows per class (the largest `most` classes), with counts and shares written on the bars."""
-    classes = profile.get("classes")
-    if not classes or not classes.get("counts"):
+    classes = profile.classes
+    if classes is None or not classes.counts:
         return None
-    items = sorted(classes["counts"].items(), key=lambda kv: -kv[1])[:most]
+    items = sorted(classes.counts.items(), key=lambda kv: -kv[1])[:most]
     fig, ax = _figure(0.6 + 0.28 * len(items))
     names = [str(k) for k, _ in items][::-1]
     counts = [v for _, v in items][::-1]
     bars = ax.barh(range(len(names)), counts, color="#0969da")
     ax.set_yticks(range(len(names)), [_short(n, 28) for n in names])
-    total = sum(classes["counts"].values())
+    total = sum(classes.counts.values())
     ax.bar_label(bars, [f"{c:,} ({c / total:.1%})" for c in counts], padding=3, fontsize=8)
     ax.set_xlim(0, max(counts) * 1.3)
     ax.set_xlabel("rows")
-    n_classes = len(classes["counts"])
+    n_classes = len(classes.counts)
     more = n_classes - len(items)
-    ratio = classes.get("imbalance_ratio")
+    ratio = classes.imbalance_ratio
     alt = (f"Bar chart of rows per class: {', '.join(f'{n} {c}' for n, c in items[:5])}"
            f"{' and more' if len(items) > 5 else ''}; imbalance ratio {_num(ratio)}.")
     caption = (f"Rows per class{f' (largest {most} of {n_classes})' if more > 0 else ''}; "
@@ -110,12 +112,12 @@ def class_balance(profile: dict, most: int = 20) -> Chart | None:
     return Chart("class-balance", _svg(fig, "class-balance", alt), alt, caption)
 
 
-def label_noise(profile: dict) -> Chart | None:
+def label_noise(profile: Profile) -> Chart | None:
     """Estimated share of wrong labels per class, with the overall estimate and its interval."""
-    noise = profile.get("label_noise")
-    if not noise or not noise.get("per_class"):
+    noise = profile.label_noise
+    if noise is None or not noise.per_class:
         return None
-    items = sorted(noise["per_class"].items(), key=lambda kv: -(kv[1] or 0))[:20]
+    items = sorted(noise.per_class.items(), key=lambda kv: -(kv[1] or 0))[:20]
     fig, ax = _figure(0.8 + 0.28 * len(items))
     names = [_short(str(k), 28) for k, _ in items][::-1]
     rates = [v or 0.0 for _, v in items][::-1]
@@ -123,7 +125,7 @@ def label_noise(profile: dict) -> Chart | None:
     ax.bar_label(bars, [f"{r:.1%}" for r in rates], padding=3, fontsize=8, zorder=5,  # readable over the line
                  bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
     ax.set_yticks(range(len(names)), names)
-    rate, ci = noise.get("estimated_rate"), noise.get("ci")
+    rate, ci = noise.estimated_rate, noise.ci
     if ci:
         ax.axvspan(ci[0], ci[1], color="#57606a", alpha=0.15, label=f"overall 95% interval [{ci[0]:.1%}, {ci[1]:.1%}]")
     if rate is not None:
@@ -134,29 +136,29 @@ def label_noise(profile: dict) -> Chart | None:
     ax.set_xlabel("estimated share of wrong labels, by given class")
     overall = "abstained" if rate is None else f"{rate:.1%}"
     alt = (f"Bar chart of the estimated label-noise rate per class; overall {overall}; "
-           f"{len(noise.get('suspects') or [])} most suspicious rows listed in the table below.")
+           f"{len(noise.suspects)} most suspicious rows listed in the table below.")
     caption = (f"Label noise by class (confident learning on out-of-fold predictions); overall {overall}. "
                "The most suspicious rows are listed below.")
     return Chart("label-noise", _svg(fig, "label-noise", alt), alt, caption)
 
 
-def target_histogram(profile: dict) -> Chart | None:
+def target_histogram(profile: Profile) -> Chart | None:
     """Histogram of the saved target sample with the median and the robust outlier fences."""
-    stats = profile.get("target_stats")
-    if not stats or not stats.get("sample"):
+    stats = profile.target_stats
+    if stats is None or not stats.sample:
         return None
-    sample = [v for v in stats["sample"] if v is not None and math.isfinite(v)]
+    sample = [v for v in stats.sample if v is not None and math.isfinite(v)]
     if not sample:
         return None
     fig, ax = _figure(2.6)
-    integer = bool(stats.get("is_integer")) and max(sample) - min(sample) <= 60
+    integer = bool(stats.is_integer) and max(sample) - min(sample) <= 60
     bins: Any = [x - 0.5 for x in range(int(min(sample)), int(max(sample)) + 2)] if integer else 40
     import numpy as np
 
     counts, edges = np.histogram(sample, bins=bins)
     ax.stairs(counts, edges, fill=True, color="#0969da", alpha=0.85)  # one path, not one patch per bin
-    ax.axvline(stats["median"], color="#24292f", linewidth=1.2, label=f"median {_num(stats['median'])}")
-    fences = outlier_fences(stats["median"], stats.get("mad") or 0.0)
+    ax.axvline(stats.median, color="#24292f", linewidth=1.2, label=f"median {_num(stats.median)}")
+    fences = outlier_fences(stats.median, stats.mad or 0.0)
     if fences:
         for i, fence in enumerate(fences):
             ax.axvline(fence, color="#cf222e", linestyle="--", label="robust outlier fences (median ± 3.5·1.4826·MAD)"
@@ -165,32 +167,32 @@ def target_histogram(profile: dict) -> Chart | None:
     ax.set_xlabel("target value")
     ax.set_ylabel(f"rows (sample of {len(sample)})")
     fence_text = f"fences at {_num(fences[0])} and {_num(fences[1])}" if fences else "no fences (MAD is 0)"
-    alt = (f"Histogram of {len(sample)} sampled target values from {_num(stats.get('min'))} to {_num(stats.get('max'))}; "
-           f"median {_num(stats['median'])}; {fence_text}; {_pct(stats.get('outlier_fraction'))} of rows lie outside.")
+    alt = (f"Histogram of {len(sample)} sampled target values from {_num(stats.minimum)} to {_num(stats.maximum)}; "
+           f"median {_num(stats.median)}; {fence_text}; {_pct(stats.outlier_fraction)} of rows lie outside.")
     caption = (f"Target distribution (seeded sample of {len(sample)} rows) with the robust outlier fences; "
-               f"{_pct(stats.get('outlier_fraction'))} of all rows are outliers, excess kurtosis "
-               f"{_num(stats.get('kurtosis'))}.")
+               f"{_pct(stats.outlier_fraction)} of all rows are outliers, excess kurtosis "
+               f"{_num(stats.kurtosis)}.")
     return Chart("target-histogram", _svg(fig, "target-histogram", alt), alt, caption)
 
 
-def mask_fractions(profile: dict) -> Chart | None:
+def mask_fractions(profile: Profile) -> Chart | None:
     """Foreground share per mask (quantiles over masks) and the pixel share of each class."""
-    masks = profile.get("masks")
-    if not masks:
+    masks = profile.masks
+    if masks is None:
         return None
-    quantiles = masks.get("foreground_fraction_quantiles") or {}
+    quantiles = masks.foreground_fraction_quantiles
     fig, (left, right) = _figure(2.4, ncols=2)
     names = list(quantiles)
     values = [quantiles[n] or 0.0 for n in names]
     left.plot(values, range(len(names)), marker="o", color="#0969da")
     left.set_yticks(range(len(names)), names)
-    left.axvline(masks["foreground_fraction"], color="#24292f", linestyle="--",
-                 label=f"mean {masks['foreground_fraction']:.2%}")
+    left.axvline(masks.foreground_fraction, color="#24292f", linestyle="--",
+                 label=f"mean {masks.foreground_fraction:.2%}")
     left.xaxis.set_major_formatter(_percent())
     left.xaxis.set_major_locator(_few_ticks())
     left.set_xlabel("foreground share of a mask's pixels")
     fig.legend(fontsize=8, frameon=False, loc="outside upper center")
-    classes = masks.get("class_pixel_fraction") or {}
+    classes = masks.class_pixel_fraction
     cls_names = [str(k) for k in classes]
     shares = [classes[k] for k in classes]
     bars = right.barh(range(len(cls_names)), shares, color="#8250df")
@@ -199,12 +201,12 @@ def mask_fractions(profile: dict) -> Chart | None:
     right.set_xscale("log")
     right.set_xlim(min([s for s in shares if s > 0] or [1e-4]) / 2, 8)
     right.set_xlabel("share of all pixels (log scale)")
-    empty = _pct(masks.get("empty_fraction"))
-    alt = (f"Two charts. Left: foreground share per mask, quantiles over {masks.get('n_masks')} masks, "
+    empty = _pct(masks.empty_fraction)
+    alt = (f"Two charts. Left: foreground share per mask, quantiles over {masks.n_masks} masks, "
            f"{', '.join(f'{n} {v:.2%}' for n, v in zip(names, values))}. Right: pixel share per class, "
            f"{', '.join(f'class {n} {s:.2%}' for n, s in zip(cls_names, shares))}. {empty} of masks are empty.")
-    caption = (f"Mask foreground: quantiles of the per-mask foreground share over {masks.get('n_masks')} masks "
-               f"(mean {masks['foreground_fraction']:.2%}; {empty} empty), and each class's share of all pixels.")
+    caption = (f"Mask foreground: quantiles of the per-mask foreground share over {masks.n_masks} masks "
+               f"(mean {masks.foreground_fraction:.2%}; {empty} empty), and each class's share of all pixels.")
     return Chart("mask-fractions", _svg(fig, "mask-fractions", alt), alt, caption)
 
 
@@ -279,7 +281,7 @@ def _baseline_label(trial: dict) -> str:
     return next((c["label"] for c in trial.get("candidates", []) if c.get("baseline")), "baseline")
 
 
-def profile_charts(profile: dict) -> dict[str, Chart]:
+def profile_charts(profile: Profile) -> dict[str, Chart]:
     """Every profile chart that has data, by key."""
     charts = (class_balance(profile), label_noise(profile), target_histogram(profile), mask_fractions(profile))
     return {c.key: c for c in charts if c is not None}

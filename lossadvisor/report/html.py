@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lossadvisor.profiling.profile import Profile
 from lossadvisor.report.page import PageContent, page_content
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -29,7 +30,7 @@ def _environment(autoescape: bool):
     return env
 
 
-def render_html(profile: dict | None, recommendation: dict | None, trial: dict | None,
+def render_html(profile: Profile | None, recommendation: dict | None, trial: dict | None,
                 check: dict | None = None) -> str:
     """The self-contained page: inline CSS, inline SVG charts, no script, no network."""
     from markupsafe import Markup
@@ -38,12 +39,12 @@ def render_html(profile: dict | None, recommendation: dict | None, trial: dict |
 
     require_matplotlib()
     content = page_content(profile, recommendation, trial, check)
-    charts = {**(profile_charts(profile) if profile else {}), **(trial_charts(trial) if trial else {})}
+    charts = {**(profile_charts(profile) if profile is not None else {}), **(trial_charts(trial) if trial else {})}
     svg = {key: Markup(chart.svg) for key, chart in charts.items()}
     return _environment(True).get_template("report.html.j2").render(page=content, charts=charts, svg=svg)
 
 
-def render_markdown(profile: dict | None, recommendation: dict | None, trial: dict | None,
+def render_markdown(profile: Profile | None, recommendation: dict | None, trial: dict | None,
                     check: dict | None = None) -> str:
     """The same content as Markdown for a pull-request comment; charts are omitted (the HTML has them)."""
     content: PageContent = page_content(profile, recommendation, trial, check)

@@ -1,7 +1,7 @@
 """What the one-page report says, read from the saved JSON of each stage (nothing is measured here).
 
-:func:`page_content` turns the ``--format json`` dicts of ``profile``, ``recommend``, ``trial`` and
-``check`` into one :class:`PageContent` that the HTML and Markdown templates both render, so the two
+:func:`page_content` turns the typed :class:`~lossadvisor.profiling.profile.Profile` and the ``--format json``
+dicts of ``recommend``, ``trial`` and ``check`` into one :class:`PageContent` that the HTML and Markdown templates both render, so the two
 formats cannot say different things. The summary at the top answers the three questions a reviewer has
 — what data is this, which loss and why, does the trial support it — so nobody scrolls to find them.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lossadvisor.errors import LossAdvisorError
+from lossadvisor.profiling.profile import Profile
 
 REPORT_SCHEMA = "1.0"
 SEGMENTATION_EXAMPLES_KEY = "examples"  # trial JSON: trials.seg_examples.SegExample dicts (or ready data-URI views)
@@ -32,11 +33,11 @@ class Summary:
 
 @dataclass(frozen=True)
 class PageContent:
-    """Everything the templates show; dicts are the stages' own JSON, passed through."""
+    """Everything the templates show; the Profile at the contract's precision, the other stages' own JSON."""
 
     title: str
     summary: Summary
-    profile: dict | None
+    profile: Profile | None
     recommendation: dict | None
     trial: dict | None
     check: dict | None
@@ -47,17 +48,17 @@ class PageContent:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def page_content(profile: dict | None, recommendation: dict | None, trial: dict | None,
+def page_content(profile: Profile | None, recommendation: dict | None, trial: dict | None,
                  check: dict | None = None) -> PageContent:
     """Assemble the page from whichever stages' JSON were given (at least one)."""
     if not any((profile, recommendation, trial, check)):
         raise LossAdvisorError("nothing to report: give data, or at least one of --profile, --recommendation, --trial")
     from lossadvisor.report.charts import outlier_fences
 
-    stats = (profile or {}).get("target_stats") or {}
-    fences = outlier_fences(stats["median"], stats.get("mad") or 0.0) if stats.get("median") is not None else None
+    stats = profile.target_stats if profile is not None else None
+    fences = outlier_fences(stats.median, stats.mad or 0.0) if stats is not None and stats.median is not None else None
     candidates = tuple(_candidate_view(c, rank) for rank, c in enumerate((recommendation or {}).get("candidates", []), 1))
-    source = (profile or {}).get("source") or (check or {}).get("source") or "saved results"
+    source = (profile.source if profile is not None else None) or (check or {}).get("source") or "saved results"
     return PageContent(
         title=f"lossadvisor report: {source}",
         summary=_summary(profile, recommendation, trial),
@@ -78,17 +79,17 @@ def _examples(trial: dict | None) -> tuple[dict, ...]:
     return example_views(examples)
 
 
-def _summary(profile: dict | None, rec: dict | None, trial: dict | None) -> Summary:
-    task = (profile or rec or trial or {}).get("task", "unknown")
-    masks = (profile or {}).get("masks") or {}
-    if profile and masks and not profile.get("rows"):
-        data = f"{task} task on {masks.get('n_masks')} masks of {' × '.join(map(str, masks.get('shape') or []))} pixels"
-    elif profile:
-        target = ", ".join(profile.get("target") or []) or "masks"
-        data = (f"{task} task on '{target}', {profile['rows']:,} rows × {profile['columns']} columns, "
-                f"{(profile.get('structure') or {}).get('type', 'tabular')} structure")
-    if profile:
-        conditions = tuple(w["message"] for w in profile.get("warnings", [])) or ("no warnings: clean, balanced data",)
+def _summary(profile: Profile | None, rec: dict | None, trial: dict | None) -> Summary:
+    task = profile.task if profile is not None else (rec or trial or {}).get("task", "unknown")
+    masks = profile.masks if profile is not None else None
+    if profile is not None and masks is not None and not profile.rows:
+        data = f"{task} task on {masks.n_masks} masks of {' × '.join(map(str, masks.shape or ()))} pixels"
+    elif profile is not None:
+        target = ", ".join(profile.target) or "masks"
+        data = (f"{task} task on '{target}', {profile.rows:,} rows × {profile.columns} columns, "
+                f"{profile.structure.type if profile.structure is not None else 'tabular'} structure")
+    if profile is not None:
+        conditions = tuple(w.message for w in profile.warnings) or ("no warnings: clean, balanced data",)
     else:
         data, conditions = f"{task} task (no profile given)", ()
     if rec:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from lossadvisor.errors import LossAdvisorError
+from lossadvisor.profiling.profile import Profile
 
 UNSUPPORTED_TASKS = {"sequence": "sequence (CTC)", "embedding": "metric-learning (embedding)"}
 SUPPORTED = ("binary, multiclass, multilabel, regression and count targets, several target columns (multi-target), "
@@ -188,7 +189,7 @@ def sweep_candidates(sweep: Sweep, task: str, base_params: Mapping[str, Any] | N
     return assemble(grid, None, task)
 
 
-def configured_by_rules(names: Sequence[str], profile: Mapping[str, Any], objective: str | None,
+def configured_by_rules(names: Sequence[str], profile: Profile, objective: str | None,
                         rules_path: Path | None) -> tuple[list[CandidateSpec], tuple[str, ...]]:
     """Losses named without parameters, configured the way ``recommend`` would configure them for this
     data and objective (:func:`lossadvisor.advice.ranking.configure_loss`), with one note per loss saying how."""

@@ -29,13 +29,12 @@ import numpy as np
 
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials.stats import CHUNK, Comparison, paired_bootstrap
+from lossadvisor.vocabulary import GROUP_GAP_METRICS
 
 MIN_GROUP_ROWS = 30
 GAPS_BINARY = ("error_rate_gap", "demographic_parity_difference", "equalized_odds_difference", "worst_group_accuracy")
 GAPS_MULTICLASS = ("error_rate_gap", "worst_group_accuracy")
 GAPS_REGRESSION = ("mae_gap", "worst_group_mae")
-LOWER_IS_BETTER = {"error_rate_gap": True, "demographic_parity_difference": True, "equalized_odds_difference": True,
-                   "worst_group_accuracy": False, "mae_gap": True, "worst_group_mae": True}
 
 
 @dataclass(frozen=True)
@@ -185,10 +184,10 @@ def measure_group_gaps(groups: np.ndarray, columns: Sequence[str], y: np.ndarray
             for j, name in enumerate(gap_names):
                 zero = np.zeros_like(reps[:, :, j])
                 gaps[name] = paired_bootstrap(reps[:, :, j], zero, points[:, j], np.zeros(len(points)),
-                                              not LOWER_IS_BETTER[name], seed)
+                                              GROUP_GAP_METRICS[name].higher_is_better, seed)
                 if base_reps is not None and label != labels[base_index] and len(points) == len(base_points):
                     versus[name] = paired_bootstrap(reps[:, :, j], base_reps[:, :, j], points[:, j], base_points[:, j],
-                                                    not LOWER_IS_BETTER[name], seed)
+                                                    GROUP_GAP_METRICS[name].higher_is_better, seed)
         result.append(CandidateGroups(label, stats, gaps, versus))
     return GroupReport(tuple(columns), gap_names, tuple(result), small)
 

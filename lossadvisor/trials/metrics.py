@@ -16,11 +16,14 @@ from typing import Callable
 import numpy as np
 
 from lossadvisor.errors import LossAdvisorError
+from lossadvisor.vocabulary import OBJECTIVE_METRICS, OBJECTIVES_WITHOUT_METRIC, TABLE_METRICS, TASK_METRICS
 
 
 @dataclass(frozen=True)
 class Metric:
     """One metric: its name, whether higher is better, what it reads, and how it is computed.
+
+    The name, direction, tasks and description come from :data:`lossadvisor.vocabulary.TABLE_METRICS`.
 
     ``kind`` says what the metric needs: ``score`` (positive-class probability, threshold-free),
     ``threshold`` (binary labels at a threshold chosen on validation data), ``label`` (argmax
@@ -159,53 +162,17 @@ def poisson_deviance(y: np.ndarray, pred: np.ndarray, weights: np.ndarray | None
     return _weighted_mean(2.0 * (ylogy - y + mu), weights)
 
 
-METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        Metric("pr_auc", True, "score", ("binary",), average_precision, "average precision of the positive class"),
-        Metric("roc_auc", True, "score", ("binary",), roc_auc, "area under the ROC curve"),
-        Metric("f1", True, "threshold", ("binary",), binary_f1, "positive-class F1 at a validation-chosen threshold"),
-        Metric("recall", True, "threshold", ("binary",), binary_recall, "positive-class recall at the F1 threshold"),
-        Metric("macro_f1", True, "label", ("binary", "multiclass"), macro_f1, "mean per-class F1"),
-        Metric("balanced_accuracy", True, "label", ("binary", "multiclass"), balanced_accuracy, "mean per-class recall"),
-        Metric("accuracy", True, "label", ("binary", "multiclass"), accuracy, "fraction of rows right"),
-        Metric("mae", False, "value", ("regression", "count"), mae, "mean absolute error"),
-        Metric("rmse", False, "value", ("regression", "count"), rmse, "root mean squared error"),
-        Metric("pinball", False, "value", ("regression", "count"), pinball, "mean pinball loss"),
-        Metric("poisson_deviance", False, "positive", ("count",), poisson_deviance, "mean Poisson deviance"),
-    )
-}
+def _metric(name: str, kind: str, compute: Callable[..., np.ndarray]) -> Metric:
+    word = TABLE_METRICS[name]
+    return Metric(name, word.higher_is_better, kind, word.tasks, compute, word.description)
 
-# The metrics reported for each task, the default primary one first.
-TASK_METRICS: dict[str, tuple[str, ...]] = {
-    "binary": ("pr_auc", "f1", "recall", "roc_auc", "balanced_accuracy"),
-    "multiclass": ("macro_f1", "balanced_accuracy", "accuracy"),
-    "regression": ("mae", "rmse", "pinball"),
-    "count": ("poisson_deviance", "mae", "rmse"),
-}
 
-# --objective words → the primary metric (guide 6.2.3: the objective decides the loss).
-OBJECTIVE_METRICS: dict[str, str] = {
-    "pr_auc": "pr_auc",
-    "ranking": "roc_auc",
-    "roc_auc": "roc_auc",
-    "f1": "f1",
-    "macro_f1": "macro_f1",
-    "recall": "recall",
-    "minority_recall": "recall",
-    "balanced_accuracy": "balanced_accuracy",
-    "accuracy": "accuracy",
-    "mae": "mae",
-    "median_error": "mae",
-    "rmse": "rmse",
-    "pinball": "pinball",
-    "quantile": "pinball",
-    "deviance": "poisson_deviance",
-    "poisson_deviance": "poisson_deviance",
-}
-
-# recommend's objectives that no trial metric measures (yet): with --metric they still steer recommend.
-OBJECTIVES_WITHOUT_METRIC = ("precision", "fbeta", "calibration")
+_COMPUTED = {"pr_auc": ("score", average_precision), "roc_auc": ("score", roc_auc), "f1": ("threshold", binary_f1),
+             "recall": ("threshold", binary_recall), "macro_f1": ("label", macro_f1),
+             "balanced_accuracy": ("label", balanced_accuracy), "accuracy": ("label", accuracy),
+             "mae": ("value", mae), "rmse": ("value", rmse), "pinball": ("value", pinball),
+             "poisson_deviance": ("positive", poisson_deviance)}
+METRICS: dict[str, Metric] = {name: _metric(name, *_COMPUTED[name]) for name in TABLE_METRICS}
 
 
 def choose_metric(task: str, metric: str | None = None, objective: str | None = None) -> str:

@@ -35,12 +35,11 @@ from lossadvisor.trials.results import TrialOptions, TrialReport
 from lossadvisor.trials.split import MIN_ROWS, Split
 from lossadvisor.trials.stats import WeightedScore
 from lossadvisor.trials.train_types import Member, TrainTensors
+from lossadvisor.vocabulary import MULTILABEL_METRICS
 
 FORM = "multilabel"
 MIN_TEST_POSITIVES = 2
-ML_METRICS = {"map": "mean average precision over the scored labels",
-              "macro_f1": "mean over the scored labels of F1 at each label's validation threshold",
-              "micro_f1": "F1 of true/false positives pooled over the scored labels"}
+ML_METRICS = {name: m.description for name, m in MULTILABEL_METRICS.items()}
 
 
 @dataclass(frozen=True)

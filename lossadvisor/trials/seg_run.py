@@ -29,6 +29,7 @@ from lossadvisor.trials.seg_examples import SegExample, segmentation_examples
 from lossadvisor.trials.split import Split
 from lossadvisor.trials.stats import WeightedScore
 from lossadvisor.trials.train_types import Member, MemberTrace, TrainOutcome, TrainTensors
+from lossadvisor.vocabulary import SEGMENTATION_METRICS
 
 FORM = "logits"  # every segmentation loss reads (N, C, H, W) logits and (N, H, W) class codes
 # Losses whose step has no host synchronisation (capturable in a CUDA graph); Lovász sorts per image with
@@ -43,14 +44,7 @@ class SegMetric:
     description: str
 
 
-SEG_METRICS = {m.name: m for m in (
-    SegMetric("dice", True, "Dice per image (mean over the classes present), averaged over images"),
-    SegMetric("iou", True, "IoU per image (mean over the classes present), averaged over images"),
-    SegMetric("dice_global", True, "Dice of the counts pooled over all test images, mean over classes"),
-    SegMetric("iou_global", True, "IoU of the counts pooled over all test images, mean over classes"),
-    SegMetric("hd95", False, "95th-percentile Hausdorff distance (pixels) where truth and prediction both have the class"),
-    SegMetric("empty_fp_rate", False, "share of empty test images with any predicted foreground"),
-)}
+SEG_METRICS = {name: SegMetric(name, m.higher_is_better, m.description) for name, m in SEGMENTATION_METRICS.items()}
 
 
 @dataclass(frozen=True)

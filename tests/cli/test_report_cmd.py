@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lossadvisor.cli.main import app
+from lossadvisor.profiling.profile import Profile
 from lossadvisor.report.charts import forest_plot, label_noise, outlier_fences, target_histogram
 from lossadvisor.report.page import page_content
 
@@ -135,14 +136,14 @@ def test_forest_plot_draws_one_interval_per_compared_candidate_and_says_so_in_it
 
 
 def test_charts_without_data_are_left_out():
-    assert label_noise({"label_noise": None}) is None
-    assert target_histogram({"target_stats": None}) is None
+    assert label_noise(Profile.from_dict({"label_noise": None})) is None
+    assert target_histogram(Profile.from_dict({"target_stats": None})) is None
 
 
 def test_target_histogram_names_the_fences():
     stats = {"sample": [0.0, 1.0, 2.0, 50.0], "median": 1.0, "mad": 1.0, "min": 0.0, "max": 50.0,
              "outlier_fraction": 0.25, "kurtosis": 3.0, "is_integer": False}
-    chart = target_histogram({"target_stats": stats})
+    chart = target_histogram(Profile.from_dict({"target_stats": stats}))
     assert "fences at -4.189 and 6.189" in chart.alt and "25.0% of rows lie outside" in chart.alt
 
 

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from lossadvisor.cli.main import app
 from lossadvisor.report import trial_render
+from lossadvisor.profiling.profile import Profile
 from lossadvisor.report.profile_render import render_text as profile_text
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
@@ -76,7 +77,7 @@ def test_data_commands_fit_every_width(outputs, name):
     if entry["trial_text_80"] is not None:
         _assert_fits(entry["trial_text_80"], 80, f"trial {name} (CLI)")
     for width in WIDTHS:
-        _assert_fits(profile_text(profile, width=width), width, f"profile {name}")
+        _assert_fits(profile_text(Profile.from_dict(profile), width=width), width, f"profile {name}")
         _assert_fits(_run(["recommend", "--profile", entry["profile"]], width), width, f"recommend {name}")
         _assert_fits(_run(["check", "--profile", entry["profile"], "--format", "text"], width), width, f"check {name}")
         if entry["trial"] is not None:

@@ -11,6 +11,8 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp, norm
 
 from lossadvisor.profiling.measure import profile_table
+from lossadvisor.profiling.profile import Profile
+from lossadvisor.profiling.value_sections import TargetStats
 from lossadvisor.profiling.drift import (
     class_changes,
     compare_profiles,
@@ -84,14 +86,16 @@ def test_ks_from_quantiles_handles_tied_quantiles_of_a_zero_inflated_target():
 
 
 def test_target_shift_prefers_samples_then_quantiles():
-    base = {"median": 0.0, "quantiles": _grid(norm.ppf), "sample": [0.0, 1.0, 2.0]}
-    now = {"median": 5.0, "quantiles": _grid(lambda q: norm.ppf(q) + 5), "sample": [5.0, 6.0, 7.0]}
+    base_json = {"median": 0.0, "quantiles": _grid(norm.ppf), "sample": [0.0, 1.0, 2.0]}
+    base = TargetStats.from_dict(base_json)
+    now = TargetStats.from_dict({"median": 5.0, "quantiles": _grid(lambda q: norm.ppf(q) + 5), "sample": [5.0, 6.0, 7.0]})
     assert target_shift(base, now).method == "sample"
     assert target_shift(base, now).ks_statistic == 1.0
-    without_sample = target_shift({**base, "sample": []}, now)
+    assert (target_shift(base, now).baseline_median, target_shift(base, now).current_median) == (0.0, 5.0)
+    without_sample = target_shift(TargetStats.from_dict({**base_json, "sample": []}), now)
     assert without_sample.method == "quantiles" and without_sample.ks_statistic > 0.9
     assert target_shift(None, now) is None
-    assert target_shift({"median": 1.0}, {"median": 2.0}) is None
+    assert target_shift(TargetStats.from_dict({"median": 1.0}), TargetStats.from_dict({"median": 2.0})) is None
 
 
 def test_schema_changes_lists_added_removed_and_retyped_columns():
@@ -112,8 +116,8 @@ def noisy_and_shifted():
     shifted = frame[keep].copy()
     shifted["x0"] = shifted["x0"].round(0).astype(int).astype(str).radd("bin")
     shifted["extra"] = 1.0
-    base = profile_table(frame, target="label", noise=False).to_dict()
-    now = profile_table(shifted, target="label", noise=False).to_dict()
+    base = profile_table(frame, target="label", noise=False).as_saved()
+    now = profile_table(shifted, target="label", noise=False).as_saved()
     return base, now, frame, shifted, first
 
 
@@ -141,9 +145,9 @@ def test_compare_profiles_is_quiet_for_an_unchanged_copy(noisy_and_shifted):
 def test_target_shift_on_a_shifted_regression_sample():
     frame = pd.read_csv(SAMPLE_DATA / "heavy_tail_regression.csv")
     moved = frame.assign(target=frame["target"] + frame["target"].std())
-    base = profile_table(frame, target="target", noise=False).to_dict()
-    same = profile_table(frame, target="target", noise=False).to_dict()
-    now = profile_table(moved, target="target", noise=False).to_dict()
+    base = profile_table(frame, target="target", noise=False).as_saved()
+    same = profile_table(frame, target="target", noise=False).as_saved()
+    now = profile_table(moved, target="target", noise=False).as_saved()
     assert compare_profiles(base, same).target_shift.ks_statistic == 0.0
     shift = compare_profiles(base, now).target_shift
     assert shift.method == "sample"
@@ -151,17 +155,29 @@ def test_target_shift_on_a_shifted_regression_sample():
     assert shift.current_median > shift.baseline_median
 
 
-def test_class_mix_falls_back_to_counts_when_proportions_are_absent():
-    base = {"classes": {"counts": {"a": 50, "b": 50}}}
-    now = {"classes": {"counts": {"a": 25, "b": 75}}}
+def test_class_mix_is_read_from_the_counts_when_proportions_are_absent():
+    base = Profile.from_dict({"classes": {"counts": {"a": 50, "b": 50}}})
+    now = Profile.from_dict({"classes": {"counts": {"a": 25, "b": 75}}})
     expected = 0.25 * math.log(2) + 0.25 * math.log(1.5)
     assert compare_profiles(base, now).psi == pytest.approx(expected)
-    assert compare_profiles(base, {"classes": None}).psi is None
+    assert compare_profiles(base, Profile.from_dict({"classes": None})).psi is None
 
 
 def test_integer_labels_match_their_json_string_keys():
-    in_memory = {"classes": {"counts": {0: 90, 1: 10}, "proportions": {0: 0.9, 1: 0.1}}}
-    from_json = {"classes": {"counts": {"0": 90, "1": 10}, "proportions": {"0": 0.9, "1": 0.1}}}
+    in_memory = Profile.from_dict({"classes": {"counts": {0: 90, 1: 10}, "proportions": {0: 0.9, 1: 0.1}}})
+    from_json = Profile.from_dict({"classes": {"counts": {"0": 90, "1": 10}, "proportions": {"0": 0.9, "1": 0.1}}})
     drift = compare_profiles(from_json, in_memory)
     assert drift.psi == pytest.approx(0.0, abs=1e-12)
     assert drift.new_classes == () and drift.vanished_classes == ()
+
+
+def test_a_measured_profile_drifts_exactly_as_its_saved_json(noisy_and_shifted):
+    # The checks compare profiles at the contract's precision: a profile measured now (as_saved) and the
+    # same profile read back from its JSON give the same numbers, to the last bit.
+    base, now, *_ = noisy_and_shifted
+    measured = compare_profiles(base, now)
+    saved = compare_profiles(Profile.from_dict(base.to_dict()), Profile.from_dict(now.to_dict()))
+    assert measured == saved
+    assert measured.psi == population_stability_index(base.to_dict()["classes"]["proportions"],
+                                                      now.to_dict()["classes"]["proportions"])
+    assert measured.tasks == ("multiclass", "multiclass")
