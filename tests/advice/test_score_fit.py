@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -244,3 +245,17 @@ def test_without_a_committed_table_every_shipped_score_is_its_prior(rules) -> No
     if COMMITTED.is_file():
         pytest.skip("the evidence table is committed: the drift test above checks the fitted scores")
     assert [r.id for r in rules if r.action == "recommend" and dict(r.scores) != dict(r.prior)] == []
+
+
+@pytest.mark.parametrize("prior, message", [
+    ("{f1: 0.7}", "key 'score_prior' needs a 'default' entry"),
+    ("{default: 0.6, nope: 0.7}", "key 'score_prior.nope': unknown objective"),
+    ("{default: 1.5}", "key 'score_prior.default' must be a number in [0, 1], got 1.5"),
+])
+def test_a_bad_score_prior_is_refused(tmp_path, prior, message) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(RULE_TEXT.replace("  score: {", f"  score_prior: {prior}\n  score: {{"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(f"rule AAA-001: {message}")):
+        load_rules(path, include_shipped=False)
+    path.write_text(RULE_TEXT.replace("  score: {", "  score_prior: {default: 0.5}\n  score: {"), encoding="utf-8")
+    assert load_rules(path, include_shipped=False).get("AAA-001").prior == (("default", 0.5),)
