@@ -168,7 +168,7 @@ def test_write_scores_round_trips_through_the_validator(rules, table, tmp_path) 
     shutil.copytree(shipped_rules_dir(), folder)
     fitted = fit_scores(rules, link_evidence(rules, table))
     changed = write_scores(folder, fitted)
-    assert sorted(p.name for p in changed) == ["defaults.yaml", "imbalance.yaml", "regression.yaml"]
+    assert {"defaults.yaml", "imbalance.yaml", "regression.yaml"} <= {p.name for p in changed}
     written = load_rules(folder, include_shipped=False)
     assert dict(written.get("IMB-001").scores)["f1"] == 0.457
     assert written.get("IMB-001").prior == rules.get("IMB-001").prior

