@@ -8,6 +8,10 @@ A rule file holds a list of rules (or ``{rules: [...]}``). Each rule has exactly
   (e.g. demote slow losses under a speed budget);
 - ``advise: TEXT`` — a note that is not a loss (regularization, data handling).
 
+A recommend rule's ``score: {default: x, OBJECTIVE: y}`` ranks its candidate; ``score_prior`` (same
+form) is the hand-set score that ``lossadvisor rules fit`` shrinks the evidence toward
+(:mod:`lossadvisor.advice.score_fit`), so the shipped ``score`` is reproduced from the evidence table.
+
 Validation collects nothing silently: the first problem raises :class:`ConfigError` naming the
 file, the rule ID and the key. Files are read with ``yaml.safe_load`` only.
 """
@@ -26,7 +30,7 @@ from lossadvisor.errors import ConfigError, LossAdvisorError
 from lossadvisor.vocabulary import OBJECTIVES
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-RULE_KEYS = {"id", "summary", "when", "recommend", "adjust", "advise", "score", "confidence",
+RULE_KEYS = {"id", "summary", "when", "recommend", "adjust", "advise", "score", "score_prior", "confidence",
              "rationale", "source", "caveats", "aliases"}
 ACTIONS = ("recommend", "adjust", "advise")
 CONFIDENCE = ("high", "medium", "low")
@@ -56,6 +60,7 @@ class Rule:
     loss: str | None = None
     params: tuple[ParamRule, ...] = ()
     scores: tuple[tuple[str, float], ...] = (("default", 0.5),)
+    prior: tuple[tuple[str, float], ...] | None = None  # the hand-set score the fitted one shrinks toward
     adjust_losses: tuple[str, ...] = ()
     adjust_by: float = 0.0
     advice: str = ""
@@ -213,7 +218,9 @@ def parse_rule(raw: Any, file: str, index: int = 0) -> Rule:
     fields: dict[str, Any] = dict(
         id=rule_id, summary=raw["summary"].strip(), when=parse_condition(raw["when"], where), action=actions[0],
         source=raw["source"].strip(), rationale=str(raw.get("rationale", "")).strip(), confidence=confidence,
-        scores=_parse_scores(raw.get("score", 0.5), where), caveats=_string_list(raw, "caveats", where),
+        scores=_parse_scores(raw.get("score", 0.5), where),
+        prior=_parse_scores(raw["score_prior"], where, "score_prior") if "score_prior" in raw else None,
+        caveats=_string_list(raw, "caveats", where),
         aliases=_string_list(raw, "aliases", where), file=file, raw=raw,
     )
     if actions[0] == "recommend":
@@ -232,15 +239,16 @@ def _string_list(raw: Mapping[str, Any], key: str, where: str) -> tuple[str, ...
     return tuple(item.strip() for item in value)
 
 
-def _parse_scores(value: Any, where: str) -> tuple[tuple[str, float], ...]:
+def _parse_scores(value: Any, where: str, key: str = "score") -> tuple[tuple[str, float], ...]:
+    """A score table: a number (the default) or {default: x, OBJECTIVE: y, ...}, each in [0, 1]."""
     table = {"default": value} if not isinstance(value, dict) else dict(value)
     if "default" not in table:
-        raise ConfigError(f"{where}: key 'score' needs a 'default' entry")
+        raise ConfigError(f"{where}: key '{key}' needs a 'default' entry")
     for name, score in table.items():
         if name != "default" and name not in OBJECTIVES:
-            raise ConfigError(f"{where}: key 'score.{name}': unknown objective (expected {', '.join(OBJECTIVES)})")
+            raise ConfigError(f"{where}: key '{key}.{name}': unknown objective (expected {', '.join(OBJECTIVES)})")
         if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
-            raise ConfigError(f"{where}: key 'score.{name}' must be a number in [0, 1], got {score!r}")
+            raise ConfigError(f"{where}: key '{key}.{name}' must be a number in [0, 1], got {score!r}")
     return tuple((name, float(score)) for name, score in table.items())
 
 

@@ -1,4 +1,4 @@
-"""`lossadvisor rules list | show ID | validate PATH | facts | docs`: the rule base, browsable."""
+"""`lossadvisor rules list | show ID | validate PATH | facts | docs | fit RESULTS`: the rule base, browsable and fitted."""
 
 from __future__ import annotations
 
@@ -62,3 +62,47 @@ def rules_docs(output: Annotated[Optional[Path], typer.Option("--output", "-o", 
     from lossadvisor.report.rules_render import render_docs
 
     write_output(render_docs(load_rules(), shipped_rules_dir()), output)
+
+
+@rules_app.command("fit")
+@guarded
+def fit_rules(
+    results: Annotated[Path, typer.Argument(help="The evidence table (benchmarks/evidence/results.csv).")],
+    facts: Annotated[Optional[Path], typer.Option(
+        "--facts", help="Profile facts per case (default: facts.jsonl beside the results).")] = None,
+    prior_weight: Annotated[float, typer.Option(
+        "--prior-weight", "-m", help="How many measured cases the hand-set prior counts as.")] = 4.0,
+    rules_dir: Annotated[Optional[Path], typer.Option(
+        "--rules-dir", help="The rule folder to fit and write (default: the shipped rules).")] = None,
+    write: Annotated[bool, typer.Option("--write", help="Write the fitted scores into the rule files.")] = False,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Exit 1 when the rule files' scores differ from the fit.")] = False,
+    doc: Annotated[Optional[Path], typer.Option("--doc", help="Write the procedure and figures as Markdown.")] = None,
+    lodo: Annotated[bool, typer.Option(
+        "--lodo/--no-lodo", help="Measure the leave-one-dataset-out figure.")] = True,
+) -> None:
+    """Fit each rule's score per objective from an evidence table (docs/score-fit.md explains how)."""
+    from lossadvisor.advice.evidence_table import read_evidence
+    from lossadvisor.advice.ruleset import load_rules, shipped_rules_dir
+    from lossadvisor.advice.score_fit import score_drift
+    from lossadvisor.advice.score_lodo import fit_and_judge
+    from lossadvisor.advice.score_write import write_scores
+    from lossadvisor.errors import ConfigError
+    from lossadvisor.report.score_fit_render import render_fit_markdown, render_fit_text
+
+    if write and check:
+        raise ConfigError("--write and --check exclude each other: --check reports drift, --write removes it")
+    folder = rules_dir if rules_dir is not None else shipped_rules_dir()
+    rules = load_rules(folder, include_shipped=False)
+    table = read_evidence(results, facts if facts is not None else results.parent / "facts.jsonl")
+    fit = fit_and_judge(rules, table, prior_weight, judge=lodo)
+    write_output(render_fit_text(fit.links, fit.fitted, fit.tallies, prior_weight), None)
+    if doc is not None:
+        write_output(render_fit_markdown(fit.links, fit.fitted, fit.judged, prior_weight, str(results)), doc)
+    if write:
+        changed = write_scores(folder, fit.fitted)
+        write_output(f"wrote {len(changed)} rule file(s) in {folder}", None)
+    drift = score_drift(rules, fit.fitted)
+    if check and drift:
+        write_output("\n".join(["rules drift from the evidence:", *drift]), None)
+        raise typer.Exit(1)

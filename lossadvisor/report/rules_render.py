@@ -52,7 +52,10 @@ def render_rule(rule: Rule, heading: str = "#") -> str:
                 extra = f" ({options})" if options else ""
                 out.append(f"  - `{param.name}` = {DERIVATIONS[param.derive].formula}{extra}")
         scores = ", ".join(f"{name} {value:g}" for name, value in rule.scores)
-        out.append(f"- score: {scores}; confidence {rule.confidence}")
+        prior = ""
+        if rule.prior is not None and dict(rule.prior) != dict(rule.scores):
+            prior = " (fitted from evidence; hand-set prior " + ", ".join(f"{n} {v:g}" for n, v in rule.prior) + ")"
+        out.append(f"- score: {scores}{prior}; confidence {rule.confidence}")
     elif rule.action == "adjust":
         out.append(f"- adjust: score {rule.adjust_by:+g} for {', '.join(f'`{n}`' for n in rule.adjust_losses)}")
     else:
@@ -71,7 +74,12 @@ def render_docs(ruleset: RuleSet, root: Path) -> str:
            "A rule fires when its `when:` condition holds on the profile facts and the objective.",
            "Comparisons on a missing or null fact are false (`ne` and `not_in` included); use",
            "`known: true|false` to test for presence. Candidates are ranked by each rule's score for",
-           "the objective; `adjust` rules shift scores and `advise` rules add notes.", ""]
+           "the objective; `adjust` rules shift scores and `advise` rules add notes.", "",
+           "Each recommend rule's `score` is fitted from the evidence benchmark's table by",
+           "`lossadvisor rules fit benchmarks/evidence/results.csv --write`: the rate at which the rule's",
+           "loss tied with the best where the rule fires, shrunk toward the hand-set `score_prior`",
+           "(procedure and the leave-one-dataset-out figure: [score-fit.md](score-fit.md)). Where the",
+           "table has no evidence for a rule and objective, the score is the prior.", ""]
     for file in sorted({r.file for r in ruleset}):
         out += [f"## {Path(file).relative_to(root) if Path(file).is_relative_to(root) else file}", ""]
         out += [render_rule(r, heading="###") for r in ruleset if r.file == file]

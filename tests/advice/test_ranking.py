@@ -43,9 +43,11 @@ def test_clean_balanced_data_keeps_the_plain_baseline_first() -> None:
 
 def test_imbalance_top_two_hold_a_correction_with_weights_from_the_counts() -> None:
     rec = recommend(IMBALANCED, rules=RULES)
-    assert rec.candidates[0].loss == "weighted_bce"
-    assert rec.candidates[0].params["pos_weight"] == pytest.approx(math.sqrt(9700 / 300), rel=1e-5)
-    assert {"weighted_bce", "class_balanced", "focal", "logit_adjusted"} >= set(top_losses(IMBALANCED))
+    # Fitted from the evidence (docs/score-fit.md): plain bce tied with the best on F1 on most binary sets,
+    # so it ranks beside the square-root correction, which stays in the top two.
+    weighted = next(c for c in rec.candidates[:2] if c.loss == "weighted_bce")
+    assert weighted.params["pos_weight"] == pytest.approx(math.sqrt(9700 / 300), rel=1e-5)
+    assert set(top_losses(IMBALANCED)) <= {"bce", "weighted_bce", "class_balanced", "focal", "logit_adjusted"}
 
 
 def test_the_objective_decides_the_imbalance_correction() -> None:
@@ -85,7 +87,7 @@ def test_an_unsure_estimate_beside_imbalance_is_still_in_the_top_two() -> None:
     counts = {"a": 2000, "b": 1200, "c": 500, "d": 100}
     unsure = profile("multiclass", classes={"counts": counts, "n_classes": 4, "imbalance_ratio": 20.0},
                      label_noise=UNSURE["label_noise"])
-    assert "gce" in top_losses(unsure)
+    assert "gce" in top_losses(unsure, 3)  # the fitted imbalance scores (docs/score-fit.md) rank two corrections first
     weak_clean = profile("multiclass", classes={"counts": counts, "n_classes": 4, "imbalance_ratio": 20.0},
                          label_noise={"estimated_rate": 0.24, "ci": [0.02, 0.32], "reliable": False,
                                       "reliability": "low", "overlap": {"detected": False}})
@@ -125,7 +127,7 @@ def test_heavy_tailed_target_gets_huber_with_delta_from_the_mad_for_mae() -> Non
 
 def test_counts_get_poisson_or_tweedie() -> None:
     poisson = profile("count", target_stats={"is_count": True, "dispersion": 1.1, "mad": 1.0})
-    assert top_losses(poisson, 1) == ["poisson"]
+    assert top_losses(poisson, 2) == ["mse", "poisson"]  # RMSE: mse tied with the best more often (docs/score-fit.md)
     tweedie = profile("count", target_stats={"is_count": True, "dispersion": 6.0, "zero_fraction": 0.5,
                                              "variance_mean_slope": 1.7, "mad": 1.0})
     rec = recommend(tweedie, rules=RULES)
@@ -154,8 +156,9 @@ def test_same_loss_and_params_from_two_rules_merge() -> None:
 def test_gross_target_errors_put_the_median_loss_first() -> None:
     p = profile("regression", target_stats={"outlier_fraction": 0.05, "mad": 1.0, "kurtosis": 30.0})
     rec = recommend(p, rules=RULES)
-    assert rec.candidates[0].loss == "quantile" and rec.candidates[0].params == {"tau": 0.5}
-    assert "huber" in [c.loss for c in rec.candidates[:3]]
+    # Fitted from the evidence (docs/score-fit.md): under RMSE Huber tied with the best more often than the median.
+    assert rec.candidates[0].loss == "huber"
+    assert ("quantile", {"tau": 0.5}) in [(c.loss, c.params) for c in rec.candidates[:3]]
 
 
 def test_fast_budget_demotes_slow_losses() -> None:
@@ -193,9 +196,10 @@ def test_bad_objectives_are_refused(text: str, fragment: str) -> None:
 def test_candidates_build_their_configured_module() -> None:
     torch = pytest.importorskip("torch")
     rec = recommend(IMBALANCED, rules=RULES)
-    module = rec.candidates[0].build()
+    weighted = next(c for c in rec.candidates if c.loss == "weighted_bce")
+    module = weighted.build()
     value = module(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
-    plain = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(rec.candidates[0].params["pos_weight"]))
+    plain = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(weighted.params["pos_weight"]))
     assert float(value) == pytest.approx(float(plain(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))), rel=1e-6)
 
 
@@ -213,5 +217,5 @@ def test_recommend_takes_a_dataframe_and_profiles_it() -> None:
     frame = pd.DataFrame({"x": [i % 13 for i in range(400)], "y": [1 if i % 20 == 0 else 0 for i in range(400)]})
     rec = recommend(frame, target="y", rules=RULES, profile_options={"noise": False})
     assert rec.task == "binary" and rec.class_order == ("0", "1")
-    assert rec.candidates[0].loss == "weighted_bce"
-    assert rec.candidates[0].params["pos_weight"] == pytest.approx((380 / 20) ** 0.5, rel=1e-4)
+    weighted = next(c for c in rec.candidates[:2] if c.loss == "weighted_bce")
+    assert weighted.params["pos_weight"] == pytest.approx((380 / 20) ** 0.5, rel=1e-4)
