@@ -5,6 +5,7 @@
     python benchmarks/evidence/run.py run --workers 2      # every (set, condition); rerun to resume
     python benchmarks/evidence/run.py run --only Affairs --limit 1 --out /tmp/ev   # a quick look
     python benchmarks/evidence/run.py docs                 # docs/evidence.md from the committed table
+    python benchmarks/evidence/run.py facts                # re-profile every finished pair → facts.jsonl (no training)
 
 Threads: one per worker (OMP_NUM_THREADS=1, torch.set_num_threads(1)) unless --threads says otherwise.
 """
@@ -77,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--workers", type=int, default=1, help="(set, condition)s run at once, one process each")
     run.add_argument("--only", nargs="*", default=(), help="run only jobs whose set, condition or stratum contains a word")
     run.add_argument("--limit", type=int, default=None, help="at most this many jobs (after --only)")
+    facts = sub.add_parser("facts", help="re-measure facts.jsonl from fresh profiles (after a profiler change)")
+    facts.add_argument("--pool", type=Path, default=HERE / "pool.csv")
+    facts.add_argument("--out", type=Path, default=HERE)
+    facts.add_argument("--seed", type=int, default=0)
+    facts.add_argument("--max-rows", type=int, default=1000)
     docs = sub.add_parser("docs", help="write docs/evidence.md from the table")
     docs.add_argument("--results", type=Path, default=HERE)
     docs.add_argument("--pool", type=Path, default=HERE / "pool.csv")
@@ -85,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     # pandas' date-guessing warning on text columns of the R tables says nothing about the losses
     warnings.filterwarnings("ignore", message="Could not infer format")
     try:
-        return {"pool": _pool, "run": _run, "docs": _docs}[args.command](args)
+        return {"pool": _pool, "run": _run, "facts": _facts, "docs": _docs}[args.command](args)
     except LossAdvisorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -114,6 +120,17 @@ def _run(args) -> int:
     log = run_benchmark(read_pool(args.pool), args.out, settings, load_table, say=lambda s: print(s, flush=True))
     write_run_info(args.out / "run_info.json", settings, log, time.time() - began)
     print(f"{log.done} done, {log.skipped} already done, {len(log.failed)} failed, {log.seconds:.0f} s")
+    return 0
+
+
+def _facts(args) -> int:
+    from lossadvisor.evidence.bench import RunSettings, refresh_facts
+    from lossadvisor.evidence.catalogue import load_table
+    from lossadvisor.evidence.pool_file import read_pool
+
+    settings = RunSettings(seed=args.seed, max_rows=args.max_rows)
+    count = refresh_facts(read_pool(args.pool), args.out, settings, load_table, say=lambda s: print(s, flush=True))
+    print(f"{count} facts lines re-measured → {args.out / 'facts.jsonl'}")
     return 0
 
 

@@ -11,7 +11,7 @@ import csv
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -143,24 +143,53 @@ def compact(params: dict) -> str:
     return json.dumps(tidy(dict(params)), separators=(",", ":"), sort_keys=True)
 
 
+def observe(job: Job, frame_of: Callable[[str], Any], settings: RunSettings) -> tuple[Any, Any, tuple, Any]:
+    """The training data as a user would have it (the condition injected), its clean truth, the columns
+    dropped as leaks, and its profile at saved precision (what recommend and trial read)."""
+    from lossadvisor.evidence.sets import apply_condition, clean_frame
+    from lossadvisor.profiling.measure import profile_table
+
+    cleaned, leaks = clean_frame(frame_of(job.table), job.target, job.task, settings.max_rows, settings.seed, job.set)
+    observed, truth = apply_condition(cleaned, job.target, job.task, job.condition, settings.seed, job.set)
+    profile = profile_table(observed, target=job.target, task=job.task).as_saved()
+    return observed, truth, leaks, profile
+
+
+def facts_line(job: Job, profile: Any) -> dict:
+    """The line of facts.jsonl: the profile's facts in the profile's own key order, so class counts keep
+    the class order (binary: positive last) that pos_weight and priors are read in."""
+    from lossadvisor.advice.conditions import profile_facts
+
+    return {"set": job.set, "condition": job.condition, "task": job.task, "facts": _jsonable(profile_facts(profile))}
+
+
+def refresh_facts(pool_rows: list[dict], out_dir: Path, settings: RunSettings, frame_of: Callable[[str], Any],
+                  say: Callable[[str], None] = print) -> int:
+    """Rewrite facts.jsonl from fresh profiles of the finished (set, condition)s (no training); same order."""
+    facts_path = out_dir / "facts.jsonl"
+    done = [json.loads(line) for line in facts_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    jobs = {(j.set, j.condition): j for j in jobs_of(pool_rows, RunSettings(**{**asdict(settings), "only": ()}))}
+    lines = []
+    for old in done:
+        job = jobs[(old["set"], old["condition"])]
+        lines.append(json.dumps(facts_line(job, observe(job, frame_of, settings)[3])))
+        say(f"facts {job.set} {job.condition}")
+    facts_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
 def run_job(job: Job, frame_of: Callable[[str], Any], settings: RunSettings) -> tuple[list[dict], dict]:
     """One (set, condition): profile the observed data, configure the losses, cross-fit, score every objective."""
-    from lossadvisor.advice.conditions import profile_facts
     from lossadvisor.advice.objectives import Objectives
     from lossadvisor.advice.ranking import configure_loss
     from lossadvisor.advice.ruleset import load_rules
     from lossadvisor.evidence.fold_scores import HIGHER_IS_BETTER, run_folds
     from lossadvisor.evidence.intervals import best_and_ties, corrected_interval
-    from lossadvisor.evidence.sets import apply_condition, clean_frame
-    from lossadvisor.profiling.measure import profile_table
     from lossadvisor.trials.candidates import CandidateSpec
     from lossadvisor.trials.prepare import DataFacts
     from lossadvisor.trials.train_types import TrainConfig
 
-    cleaned, leaks = clean_frame(frame_of(job.table), job.target, job.task, settings.max_rows, settings.seed, job.set)
-    observed, truth = apply_condition(cleaned, job.target, job.task, job.condition, settings.seed, job.set)
-    # as_saved: the precision recommend and trial read facts at, so the facts match a user's saved profile
-    profile = profile_table(observed, target=job.target, task=job.task).as_saved()
+    observed, truth, leaks, profile = observe(job, frame_of, settings)
     facts = DataFacts.from_profile(profile)
     rules = load_rules()
     objectives = OBJECTIVES[job.task]
@@ -194,10 +223,9 @@ def run_job(job: Job, frame_of: Callable[[str], Any], settings: RunSettings) -> 
                          "mean": _num(mean), "lo": _num(low), "hi": _num(high),
                          "tied_with_best": "true" if flag else "false", "seeds": settings.seeds,
                          "folds": settings.folds})
-    facts_line = {"set": job.set, "condition": job.condition, "task": job.task, "facts": _jsonable(profile_facts(profile))}
     extra = {"leaking_columns_dropped": list(leaks), "rows": len(observed),
              "unusable": {k: why for k, why in usable_problems(specs, usable).items()}}
-    return rows, {"facts": facts_line, "extra": extra, "epochs": scores.epochs}
+    return rows, {"facts": facts_line(job, profile), "extra": extra, "epochs": scores.epochs}
 
 
 def usable_specs(keys: list[str], specs: dict, frame, target: str, facts) -> tuple[list[str], set[str]]:
@@ -294,7 +322,7 @@ def run_benchmark(pool_rows: list[dict], out_dir: Path, settings: RunSettings,
         rows, info = outcome
         write_rows(results, rows)
         with facts_path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(info["facts"], sort_keys=True) + "\n")
+            handle.write(json.dumps(info["facts"]) + "\n")
         with notes_path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps({"set": job.set, "condition": job.condition, **info["extra"],
                                      "seconds": round(seconds, 1)}, sort_keys=True) + "\n")

@@ -167,3 +167,20 @@ def test_committed_table_keeps_the_contract():
     facts = {(line["set"], line["condition"]) for line in map(json.loads, (folder / "facts.jsonl").read_text().splitlines())}
     assert {(r["set"], r["condition"]) for r in rows} == facts
     assert {r["tied_with_best"] for r in rows} == {"true", "false"}
+
+
+def test_refresh_facts_remeasures_in_the_profiles_class_order(tmp_path, ran):
+    """facts.jsonl keeps the profile's key order (binary: the positive class last, here 'true', which
+    sorts first), and ``refresh_facts`` rewrites the same lines from fresh profiles without training."""
+    from lossadvisor.evidence.bench import refresh_facts
+
+    frames = {"t:bin": FRAMES["t:bin"].assign(y=np.where(FRAMES["t:bin"]["y"] == "p", "true", "zzz"))}
+    pool = [dict(POOL[0])]
+    settings = RunSettings(seeds=2, folds=2, epochs=1, max_rows=150, losses=("cross_entropy",), only=("clean",))
+    run_benchmark(pool, tmp_path, settings, frames.__getitem__, say=lambda s: None)
+    written = (tmp_path / "facts.jsonl").read_text()
+    counts = json.loads(written.splitlines()[0])["facts"]["classes.counts"]
+    assert list(counts) == ["zzz", "true"]          # 'true' reads as positive: last, though it sorts first
+    (tmp_path / "facts.jsonl").write_text(json.dumps(json.loads(written.splitlines()[0]), sort_keys=True) + "\n")
+    assert refresh_facts(pool, tmp_path, settings, frames.__getitem__, say=lambda s: None) == 1
+    assert (tmp_path / "facts.jsonl").read_text() == written
