@@ -63,7 +63,13 @@ def _section_rows(profile: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         t = profile["target_stats"]
         keys = ("mean", "median", "std", "mad", "skewness", "kurtosis", "outlier_fraction", "tail_index",
                 "heavy_tailed", "zero_fraction", "is_count", "dispersion", "variance_mean_slope", "min", "max")
-        sections.append(("Target", [(k, _fmt(t[k])) for k in keys]))
+        rows = [(k, _fmt(t[k])) for k in keys]
+        c = t.get("contamination")
+        rows.append(("gross target errors", "not measured" if not c else
+                     f"{c['gross_error_fraction']:.1%} of {c['rows_used']} rows, contaminated: "
+                     f"{'yes' if c['contaminated'] else 'no'} (outliers explained by the features: "
+                     f"{_fmt(c['explained_outlier_share'])}; residual σ {_fmt(c['residual_scale'])})"))
+        sections.append(("Target", rows))
     if profile["masks"]:
         m = profile["masks"]
         rows = [("masks", _fmt(m["n_masks"])), ("foreground fraction (mean)", _fmt(m["foreground_fraction"])),

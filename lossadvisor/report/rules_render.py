@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from lossadvisor.advice.conditions import FACTS
+from lossadvisor.advice.functional import principle_markdown
 from lossadvisor.advice.param_formulas import DERIVATIONS
 from lossadvisor.advice.ruleset import Rule, RuleSet
 
@@ -72,6 +73,7 @@ def render_docs(ruleset: RuleSet, root: Path) -> str:
            "Comparisons on a missing or null fact are false (`ne` and `not_in` included); use",
            "`known: true|false` to test for presence. Candidates are ranked by each rule's score for",
            "the objective; `adjust` rules shift scores and `advise` rules add notes.", ""]
+    out += principle_markdown()
     for file in sorted({r.file for r in ruleset}):
         out += [f"## {Path(file).relative_to(root) if Path(file).is_relative_to(root) else file}", ""]
         out += [render_rule(r, heading="###") for r in ruleset if r.file == file]
