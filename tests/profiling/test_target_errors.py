@@ -8,6 +8,7 @@ import pytest
 
 from lossadvisor.profiling.contamination import CONTAMINATED_FRACTION, TargetContamination
 from lossadvisor.profiling.measure import profile_table
+from lossadvisor.profiling.profile import Profile
 from lossadvisor.profiling.target_errors import local_residual_z, measure_contamination, robust_z
 
 
@@ -85,6 +86,8 @@ def test_contamination_round_trips_through_the_profile_json() -> None:
     section = profile["target_stats"]["contamination"]
     assert section["contaminated"] is True and section["rows_used"] == 1200
     assert TargetContamination.from_dict(section).to_dict() == section
+    assert Profile.from_dict(profile).to_dict() == profile
+    assert Profile.from_dict(profile).target_stats.contamination.contaminated is True
     assert section["gross_error_fraction"] >= CONTAMINATED_FRACTION
 
 
