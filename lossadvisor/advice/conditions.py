@@ -64,6 +64,12 @@ FACTS: dict[str, tuple[str, str]] = {
     "target_stats.dispersion": (NUMBER, "variance / mean of a count target"),
     "target_stats.variance_mean_slope": (NUMBER, "slope of log variance on log mean (Tweedie power)"),
     "target_stats.zero_fraction": (NUMBER, "share of zero targets"),
+    "target_stats.gross_error_fraction": (NUMBER, "share of rows whose target is outlying and not predicted by the "
+                                                  "features (out-of-fold robust model); null: not measured"),
+    "target_stats.contaminated": (FLAG, "gross target errors measured (gross_error_fraction ≥ 0.03); null: not "
+                                        "measured, which is not evidence of contamination"),
+    "target_stats.explained_outlier_share": (NUMBER, "share of outlying targets the features predict"),
+    "target_stats.residual_scale": (NUMBER, "1.4826 × MAD of the out-of-fold residuals, target units"),
     "feature_outliers.fraction": (NUMBER, "share of rows with outlying features"),
     "masks.foreground_fraction": (NUMBER, "mean foreground share per image"),
     "masks.empty_fraction": (NUMBER, "share of images with no foreground"),
@@ -294,6 +300,9 @@ def profile_facts(profile: Profile) -> dict[str, Any]:
         for key in ("outlier_fraction", "kurtosis", "skewness", "mad", "std", "heavy_tailed", "tail_index",
                     "is_count", "non_negative", "dispersion", "variance_mean_slope", "zero_fraction"):
             facts[f"target_stats.{key}"] = getattr(stats, key)
+        if stats.contamination is not None:
+            for key in ("gross_error_fraction", "contaminated", "explained_outlier_share", "residual_scale"):
+                facts[f"target_stats.{key}"] = getattr(stats.contamination, key)
     if profile.feature_outliers is not None:
         facts["feature_outliers.fraction"] = profile.feature_outliers.fraction
     masks = profile.masks

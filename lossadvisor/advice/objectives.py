@@ -15,6 +15,12 @@ from lossadvisor.vocabulary import (CLASSIFICATION_OBJECTIVES, OBJECTIVE_SPELLIN
                                      REGRESSION_OBJECTIVES, REGRESSION_TASKS)
 
 DEFAULTS = {"classification": "f1", "regression": "rmse"}
+# The statistic each objective rewards (docs/rules.md, "The objective decides the functional"): RMSE is
+# minimised by the conditional mean, MAE by the median, the pinball loss at Q by the Q-quantile (Gneiting 2011),
+# and a calibration objective (log loss, Brier) by calibrated probabilities. The other classification objectives
+# (recall, precision, F1, F-beta, balanced accuracy, accuracy) judge a thresholded decision: any score with the
+# right ranking can be thresholded to the same decisions, so they reward no statistic and ranking ignores it.
+STATISTICS = {"rmse": "mean", "mae": "median", "quantile": "quantile(tau)", "calibration": "probability"}
 BUDGETS = ("fast", "normal")
 
 
@@ -86,6 +92,17 @@ class Objectives:
             return [f"no --objective given: ranked for '{self.objective}' (macro-F1 for classification, RMSE for "
                     "regression); the winning loss depends on the metric, so pass yours"]
         return []
+
+    def statistic(self) -> str | None:
+        """The statistic the objective rewards, with the quantile filled in; None: decided by a threshold."""
+        if self.assumed and (self.under_cost is not None or self.over_cost is not None):
+            under = self.under_cost if self.under_cost is not None else 1.0
+            over = self.over_cost if self.over_cost is not None else 1.0
+            return f"quantile({under / (under + over):g})"   # stated costs, no objective: the newsvendor fractile
+        rewarded = STATISTICS.get(str(self.objective))
+        if rewarded == "quantile(tau)" and self.quantile is not None:
+            return f"quantile({self.quantile:g})"
+        return rewarded
 
     def label(self) -> str:
         if self.objective == "fbeta":

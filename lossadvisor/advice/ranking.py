@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from lossadvisor.advice.conditions import holds_on, profile_facts
+from lossadvisor.advice.functional import order_by_functional
 from lossadvisor.advice.objectives import Objectives
 from lossadvisor.advice.param_formulas import DERIVATIONS
 from lossadvisor.advice.recommendation import Candidate, ParamSource, Recommendation
@@ -148,7 +149,8 @@ def evaluate(rules: RuleSet, facts: Mapping[str, Any], objectives: Objectives) -
         else:
             notes.append(f"{rule.id}: {rule.advice} ({rule.source})")
         fired.append(rule.id)
-    ranked = _rank(_apply_adjustments(_merge(proposals), adjusts))
+    # The rules' scores order the candidates; the objective's statistic then decides which block each is in.
+    ranked = order_by_functional(_rank(_apply_adjustments(_merge(proposals), adjusts)), objectives, facts)
     counts = facts.get("classes.counts") or {}
     notes.extend(_positive_class_note(task, counts))
     return Recommendation(task=task, objectives=objectives, candidates=ranked, baseline=_baseline(task, ranked),

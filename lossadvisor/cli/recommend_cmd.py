@@ -53,6 +53,9 @@ def recommend_command(
     dispersion: Annotated[Optional[float], _fact("--dispersion", "Variance/mean of a count target.", min=0)] = None,
     zero_fraction: Annotated[Optional[float], _fact("--zero-fraction", "Share of zero targets.", min=0, max=1)] = None,
     mad: Annotated[Optional[float], _fact("--mad", "Median absolute deviation of the target.", min=0)] = None,
+    gross_error_fraction: Annotated[Optional[float], _fact(
+        "--gross-error-fraction", "Known share of gross target errors (≥ 0.03 counts as contaminated).",
+        min=0, max=1)] = None,
     structure: Annotated[Optional[str], _fact("--structure", "tabular, timeseries, sequence, graph or embedding.")] = None,
     n_targets: Annotated[Optional[int], _fact("--n-targets", "Number of target columns (multi-task).", min=1)] = None,
 ) -> None:
@@ -86,11 +89,12 @@ def recommend_command(
         typed = Profile.from_dict({"schema_version": PROFILE_SCHEMA_VERSION, "task": source.task.value})
     stated = _flag_facts(source.task.value if source.task else None, imbalance_ratio, n_classes, noise_rate,
                          foreground_fraction, empty_fraction, outlier_fraction, kurtosis, dispersion,
-                         zero_fraction, mad, structure, n_targets)
+                         zero_fraction, mad, structure, n_targets, gross_error_fraction)
     _check_fact_flags(stated.get("task", typed.task), imbalance_ratio=imbalance_ratio,
                       n_classes=n_classes, noise_rate=noise_rate, foreground_fraction=foreground_fraction,
                       empty_fraction=empty_fraction, outlier_fraction=outlier_fraction, kurtosis=kurtosis,
-                      dispersion=dispersion, zero_fraction=zero_fraction, mad=mad)
+                      dispersion=dispersion, zero_fraction=zero_fraction, mad=mad,
+                      gross_error_fraction=gross_error_fraction)
     result = recommend(typed, objectives, rules=ruleset, facts=stated)
     if emit is not None:
         _write(emit[1], render.render_python(result))
@@ -108,8 +112,12 @@ STRUCTURES = ("tabular", "timeseries", "grouped", "sequence", "segmentation", "i
 
 
 def _flag_facts(task, imbalance_ratio, n_classes, noise_rate, foreground_fraction, empty_fraction,
-                outlier_fraction, kurtosis, dispersion, zero_fraction, mad, structure, n_targets) -> dict:
-    """Facts stated on the command line; a stated noise rate counts as a reliable estimate."""
+                outlier_fraction, kurtosis, dispersion, zero_fraction, mad, structure, n_targets,
+                gross_error_fraction=None) -> dict:
+    """Facts stated on the command line; a stated noise rate counts as a reliable estimate, and a stated
+    gross-error share decides contamination with the profile's threshold."""
+    from lossadvisor.profiling.contamination import CONTAMINATED_FRACTION
+
     if structure is not None and structure not in STRUCTURES:
         raise ConfigError(f"unknown --structure '{structure}' (expected {', '.join(STRUCTURES)})")
     facts = {
@@ -119,6 +127,9 @@ def _flag_facts(task, imbalance_ratio, n_classes, noise_rate, foreground_fractio
         "target_stats.outlier_fraction": outlier_fraction, "target_stats.kurtosis": kurtosis,
         "target_stats.dispersion": dispersion, "target_stats.zero_fraction": zero_fraction,
         "target_stats.mad": mad, "structure.type": structure, "n_targets": n_targets,
+        "target_stats.gross_error_fraction": gross_error_fraction,
+        "target_stats.contaminated": (None if gross_error_fraction is None
+                                      else gross_error_fraction >= CONTAMINATED_FRACTION),
     }
     if task == "binary" and n_classes is None:
         facts["classes.n_classes"] = 2
@@ -130,7 +141,8 @@ def _flag_facts(task, imbalance_ratio, n_classes, noise_rate, foreground_fractio
 FACT_TASKS = {  # the tasks each fact flag describes; a flag for another task would be silently unused
     ("imbalance_ratio", "n_classes", "noise_rate"): ("binary", "multiclass", "multilabel"),
     ("foreground_fraction", "empty_fraction"): ("segmentation",),
-    ("outlier_fraction", "kurtosis", "dispersion", "zero_fraction", "mad"): ("regression", "count", "multitarget"),
+    ("outlier_fraction", "kurtosis", "dispersion", "zero_fraction", "mad", "gross_error_fraction"):
+        ("regression", "count", "multitarget"),
 }
 
 

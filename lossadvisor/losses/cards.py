@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lossadvisor.errors import LossAdvisorError
@@ -143,6 +143,7 @@ class LossCard:
     inputs: str = "class_logits"
     example: dict = field(default_factory=dict, compare=False, hash=False)
     search: tuple[SearchParam, ...] = ()  # the ranges `lossadvisor search` explores; () = not searchable
+    estimates: str = ""   # the statistic the loss's minimiser estimates (ESTIMATES; docs/rules.md)
 
     def param(self, name: str) -> ParamSpec:
         for spec in self.params:
@@ -155,7 +156,7 @@ class LossCard:
         data = {
             "name": self.name, "tasks": list(self.tasks), "formula": self.formula,
             "purpose": self.purpose, "pitfalls": self.pitfalls, "source": self.source,
-            "torch_equivalent": self.torch_equivalent, "inputs": self.inputs,
+            "torch_equivalent": self.torch_equivalent, "inputs": self.inputs, "estimates": self.estimates,
             "params": [
                 {"name": p.name, "kind": p.kind, "default": p.default, "allowed": p.describe(),
                  "required": p.required, "doc": p.doc}
@@ -557,7 +558,33 @@ _CARDS = [
           "guide 6.2.7; Zou & Hastie 2005", inputs="parameters"),
 ]
 
-LOSS_CARDS: dict[str, LossCard] = {card.name: card for card in _CARDS}
+# What each loss's population minimiser estimates, with the parameters it depends on in brackets
+# (docs/rules.md, "The objective decides the functional"). Squared error and the Bregman deviances
+# (Poisson, Tweedie, Gaussian NLL) are minimised by the conditional mean (Banerjee et al. 2005; Gneiting 2011);
+# absolute error by the median; pinball at tau by the tau-quantile (Koenker & Bassett 1978); asymmetric squared
+# error by the tau-expectile (Newey & Powell 1987); Huber by its M-estimate of location, the mean when delta is
+# large against the residual spread and the median when it is small (Huber 1964); log-cosh behaves as Huber with
+# delta = 1 target unit. Proper scoring rules (log loss, Brier) estimate calibrated probabilities (Gneiting &
+# Raftery 2007); reweighted or smoothed ones estimate distorted probabilities; the rest give a decision score
+# whose threshold, not its calibration, matters.
+ESTIMATES: dict[str, str] = {
+    "mse": "mean", "mae": "median", "huber": "huber(delta)", "log_cosh": "huber(1)", "quantile": "quantile(tau)",
+    "asymmetric_mse": "expectile(tau)", "poisson": "mean", "tweedie": "mean", "gaussian_nll": "mean",
+    "cross_entropy": "probability", "bce": "probability", "ctc": "probability",
+    "weighted_cross_entropy": "reweighted probability", "weighted_bce": "reweighted probability",
+    "class_balanced": "reweighted probability", "group_reweighted_ce": "reweighted probability",
+    "label_smoothing": "smoothed probability",
+    **{name: "decision score" for name in ("focal", "logit_adjusted", "ldam", "poly1", "gce", "sce", "nce_rce",
+                                           "bootstrap", "mae_classification", "group_dro", "asymmetric_multilabel",
+                                           "soft_fbeta")},
+    **{name: "overlap" for name in ("dice", "generalized_dice", "dice_ce", "tversky", "focal_tversky", "lovasz",
+                                    "dice_focal")},
+    **{name: "embedding" for name in ("triplet", "contrastive", "info_nce")},
+    "composite": "that of its components", "uncertainty_weighted": "that of its components",
+    **{name: "none (a penalty on the weights)" for name in ("l1_penalty", "l2_penalty", "elastic_net")},
+}
+
+LOSS_CARDS: dict[str, LossCard] = {card.name: replace(card, estimates=ESTIMATES[card.name]) for card in _CARDS}
 
 
 def list_losses() -> list[str]:

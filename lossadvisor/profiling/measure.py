@@ -84,6 +84,10 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
     elif task in REGRESSION_TASKS:
         numeric_features = features.select_dtypes("number")
         stats = target_stats(frame[target[0]], numeric_features, task, options.seed)
+        if options.noise:
+            groups = frame[structure.group_column] if structure.group_column else None
+            stats = replace(stats, contamination=measure_target_errors(features, frame[target[0]], kinds, options,
+                                                                       groups))
     outliers = feature_outliers(features, kinds, options.seed)
 
     profile = Profile(dataset.source, overview.rows, overview.columns, target, task, inferred.evidence, overview,
@@ -117,6 +121,21 @@ def target_nonfinite(frame: pd.DataFrame, target: tuple[str, ...]) -> dict[str, 
         counts[name] = {"nan": int(column.isna().sum()), "posinf": int(np.isposinf(numeric).sum()),
                         "neginf": int(np.isneginf(numeric).sum())}
     return counts
+
+
+def measure_target_errors(features: pd.DataFrame, target: pd.Series, kinds: dict[str, str],
+                          options: ProfileOptions, groups: pd.Series | None = None):
+    """Gross target errors (:mod:`lossadvisor.profiling.target_errors`) on the features the noise model reads."""
+    from lossadvisor.profiling.noise_features import prepare_features
+    from lossadvisor.profiling.target_errors import measure_contamination
+
+    usable = [n for n in features.columns if kinds.get(n) in ("numeric", "boolean", "categorical", "datetime")
+              and (groups is None or n != groups.name)]
+    X, categorical, _ = prepare_features(features[usable])
+    y = pd.to_numeric(target, errors="coerce").to_numpy(dtype=float)
+    group_codes = None if groups is None else pd.factorize(groups)[0]
+    return measure_contamination(X, y, categorical, seed=options.seed, threads=options.threads,
+                                 sample_cap=options.noise_sample_cap, groups=group_codes)
 
 
 def _estimate_noise(features: pd.DataFrame, labels: pd.Series, kinds: dict[str, str], options: ProfileOptions,

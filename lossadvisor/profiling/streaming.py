@@ -105,7 +105,7 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
     from lossadvisor.profiling import findings as F
     from lossadvisor.profiling.balance import class_balance, multilabel_balance, multilabel_indicators
     from lossadvisor.profiling.feature_outliers import feature_outliers
-    from lossadvisor.profiling.measure import HIGH_CARDINALITY, _estimate_noise, target_nonfinite
+    from lossadvisor.profiling.measure import HIGH_CARDINALITY, _estimate_noise, measure_target_errors, target_nonfinite
     from lossadvisor.profiling.profile import Profile
     from lossadvisor.profiling.structure import profile_structure
     from lossadvisor.profiling.target import target_stats
@@ -147,6 +147,10 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
         per_target = _per_target(sample, target, features, task, options.seed)
         if per_target is None or per_target[0].numeric:
             stats = _target_stats(result, sample, features, target, task, options.seed, exact_target, target_stats)
+            if options.noise:   # gross target errors, measured on the seeded sample like the label-noise model
+                groups = sample[structure.group_column] if structure.group_column else None
+                stats = replace(stats, contamination=measure_target_errors(features, sample[target[0]], kinds,
+                                                                           options, groups))
     outliers = feature_outliers(features, kinds, options.seed)
     nonfinite = target_nonfinite(task_frame, target)
     if exact_target is None:
@@ -269,7 +273,7 @@ def _sampling(result, stream: StreamOptions, seed: int, target_exact: bool, task
     if task == "multitarget":
         from_sample.append("targets (each target's kind, target_stats and classes)")
     if task in REGRESSION_TASKS:
-        from_sample += ["target_stats.variance_mean_slope", "target_stats.sample"]
+        from_sample += ["target_stats.variance_mean_slope", "target_stats.sample", "target_stats.contamination"]
         if not target_exact:
             from_sample += ["target_stats.median, mad, outlier_fraction, tail_index, quantiles"]
             approximate["target_quantiles"] = (f"from the sample: each quantile's rank is within ±{rank_error:.4f} "

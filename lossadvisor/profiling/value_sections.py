@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from lossadvisor.profiling.contamination import TargetContamination
+
 ROBUST_Z_CUTOFF = 3.5   # Iglewicz & Hoaglin (1993) modified z-score cut-off
 OUTLIER_METHOD = f"robust z-score (|x - median| / (1.4826·MAD) > {ROBUST_Z_CUTOFF}) on any numeric feature"
 
@@ -111,13 +113,15 @@ class TargetStats:
     nonfinite: int | None
     sample: tuple[float, ...]   # up to SAMPLE_SIZE seeded finite values in row order, for drift tests
     heavy_tailed: bool | None = None   # excess kurtosis above 3 or a Hill index below 3 (``target.is_heavy_tailed``)
+    contamination: TargetContamination | None = None   # gross target errors (``target_errors``); None: not measured
 
     def to_dict(self) -> dict:
         data = {k: round_measure(v) for k, v in self.__dict__.items()
-                if k not in ("minimum", "maximum", "quantiles", "sample", "heavy_tailed")}
+                if k not in ("minimum", "maximum", "quantiles", "sample", "heavy_tailed", "contamination")}
         data.update(min=round_measure(self.minimum), max=round_measure(self.maximum), heavy_tailed=self.heavy_tailed,
                     quantiles={k: round_measure(v) for k, v in self.quantiles.items()},
-                    sample=[round_measure(v) for v in self.sample])
+                    sample=[round_measure(v) for v in self.sample],
+                    contamination=None if self.contamination is None else self.contamination.to_dict())
         return data
 
     @classmethod
@@ -127,7 +131,9 @@ class TargetStats:
                  "variance_mean_slope", "missing", "nonfinite")
         return cls(**{k: data.get(k) for k in plain}, minimum=data.get("min"), maximum=data.get("max"),
                    quantiles=dict(data.get("quantiles") or {}), sample=tuple(data.get("sample") or ()),
-                   heavy_tailed=data.get("heavy_tailed"))
+                   heavy_tailed=data.get("heavy_tailed"),
+                   contamination=(None if data.get("contamination") is None
+                                  else TargetContamination.from_dict(data["contamination"])))
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ def render_card_text(card: LossCard, color: bool = False, width: int = WIDTH) ->
     console.print(f"  formula:  {card.formula}", markup=False)
     console.print(f"  purpose:  {card.purpose}", markup=False)
     console.print(f"  pitfalls: {card.pitfalls}", markup=False)
+    console.print(f"  estimates: {card.estimates}", markup=False)
     console.print(f"  inputs:   {card.inputs}", markup=False)
     console.print(f"  source:   {card.source}", markup=False)
     if card.torch_equivalent:

@@ -77,7 +77,13 @@ def _section_rows(profile: Profile) -> list[tuple[str, list[tuple[str, str]]]]:
                  ("heavy_tailed", t.heavy_tailed), ("zero_fraction", t.zero_fraction), ("is_count", t.is_count),
                  ("dispersion", t.dispersion), ("variance_mean_slope", t.variance_mean_slope),
                  ("min", t.minimum), ("max", t.maximum))
-        sections.append(("Target", [(k, _fmt(v)) for k, v in shown]))
+        rows = [(k, _fmt(v)) for k, v in shown]
+        c = t.contamination
+        rows.append(("gross target errors", "not measured" if c is None else
+                     f"{c.gross_error_fraction:.1%} of {c.rows_used} rows, contaminated: "
+                     f"{'yes' if c.contaminated else 'no'} (outliers explained by the features: "
+                     f"{_fmt(c.explained_outlier_share)}; residual σ {_fmt(c.residual_scale)})"))
+        sections.append(("Target", rows))
     if profile.masks is not None:
         m = profile.masks
         rows = [("masks", _fmt(m.n_masks)), ("foreground fraction (mean)", _fmt(m.foreground_fraction)),

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from lossadvisor.advice.conditions import FACTS
+from lossadvisor.advice.functional import principle_markdown
 from lossadvisor.advice.param_formulas import DERIVATIONS
 from lossadvisor.advice.ruleset import Rule, RuleSet
 
@@ -80,6 +81,7 @@ def render_docs(ruleset: RuleSet, root: Path) -> str:
            "loss tied with the best where the rule fires, shrunk toward the hand-set `score_prior`",
            "(procedure and the leave-one-dataset-out figure: [score-fit.md](score-fit.md)). Where the",
            "table has no evidence for a rule and objective, the score is the prior.", ""]
+    out += principle_markdown()
     for file in sorted({r.file for r in ruleset}):
         out += [f"## {Path(file).relative_to(root) if Path(file).is_relative_to(root) else file}", ""]
         out += [render_rule(r, heading="###") for r in ruleset if r.file == file]

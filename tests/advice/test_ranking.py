@@ -154,11 +154,21 @@ def test_same_loss_and_params_from_two_rules_merge() -> None:
 
 
 def test_gross_target_errors_put_the_median_loss_first() -> None:
+    contamination = {"gross_error_fraction": 0.05, "contaminated": True, "residual_scale": 1.0}
+    p = profile("regression", target_stats={"outlier_fraction": 0.05, "mad": 1.0, "kurtosis": 30.0,
+                                            "contamination": contamination})
+    rec = recommend(p, rules=RULES)
+    assert rec.candidates[0].loss == "quantile" and rec.candidates[0].params == {"tau": 0.5}
+    assert "huber" in [c.loss for c in rec.candidates[:3]]
+    assert any("lossadvisor trial" in c and "5.0% of rows" in c for c in rec.candidates[0].caveats)
+
+
+def test_outlying_targets_without_measured_errors_keep_the_mean_first_for_rmse() -> None:
     p = profile("regression", target_stats={"outlier_fraction": 0.05, "mad": 1.0, "kurtosis": 30.0})
     rec = recommend(p, rules=RULES)
-    # Fitted from the evidence (docs/score-fit.md): under RMSE Huber tied with the best more often than the median.
-    assert rec.candidates[0].loss == "huber"
-    assert ("quantile", {"tau": 0.5}) in [(c.loss, c.params) for c in rec.candidates[:3]]
+    assert rec.candidates[0].loss == "mse"
+    median = next(c for c in rec.candidates if c.loss == "quantile")
+    assert any("not measured" in c for c in median.caveats)
 
 
 def test_fast_budget_demotes_slow_losses() -> None:
