@@ -7,16 +7,21 @@ where *r*'s condition holds on the case's profile facts with *o* as the objectiv
 loss *r* configures there (the same parameters, from the same facts) was measured under *o*. With
 *n* such cases, *t* of them tied with the best, and the hand-set score *p* as the prior:
 
-    score(r, o) = (m·(p + a) + t) / (m + n) − a
+    score(r, o) = p + (t − e) / (m + n)
 
-where *a* is the mean shift the ``adjust`` rules gave *r*'s loss on those cases (CAL-001's −0.15
-under calibration; 0 for most). The ranked score, score + a, is then the posterior mean of a Beta
-prior with mean p + a (the hand-set ranked score) worth *m* pseudo-cases, updated with *t* ties in
-*n* trials (conjugate Beta–binomial; Gelman et al. 2013, ch. 2), so an adjust rule never counts
-twice against what was measured. :data:`PRIOR_WEIGHT` m = 4: the hand-set score counts as much as
-four measured cases, so one case moves a score by at most 1/5 of the way, and ten cases outweigh
-the prior 10:4. Objectives the table never measured, and rules that never fire on it, keep the
-prior; the ``default`` entry stays the prior's. Scores are rounded to 3 places and kept in [0, 1].
+where *e* = Σ bᵢ is the number of ties an average measured loss would have had on those cases (bᵢ is
+the share of case i's measured losses tied with the best). The evidence moves a score by the rule's
+**excess** tie rate over the other losses measured on the same cases, shrunk toward zero by *m*
+pseudo-cases (the posterior mean of the excess under a prior centred on 0 worth m cases). Why not
+the raw tie rate: most losses tie with the best on most sets (88% of the committed table), so a raw
+rate puts every measured rule near 0.9 while rules the table cannot measure keep hand-set priors of
+0.3–0.8, and the ranking would then favour whatever was measured; the excess keeps fitted and
+unmeasured rules on the prior's scale. ``adjust`` rules (CAL-001's −0.15 under calibration) shift a
+loss's score at ranking time whatever its fitted value, and the excess is measured against the other
+losses of the same case, so they need no correction here. :data:`PRIOR_WEIGHT` m = 4: the hand-set
+score's place counts as much as four measured cases. Objectives the table never measured, and rules
+that never fire on it, keep the prior; the ``default`` entry stays the prior's. Scores are rounded to
+3 places and kept in [0, 1].
 
 The prior is the rule's ``score_prior`` (the hand-set score, justified by the papers and guide
 sections in its ``source``); a rule without one uses its ``score``.
@@ -51,7 +56,7 @@ class Link:
     set: str
     condition: str
     tied: bool
-    shift: float = 0.0  # what the adjust rules that fired there add to this loss's score
+    base: float = 0.0  # the share of the case's measured losses tied with the best (an average loss's chance)
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class FittedScore:
     n: int
     ties: int
     score: float
-    shift: float = 0.0
+    expected: float = 0.0  # ties an average measured loss would have had on the same cases
 
 
 def prior_of(rule: Rule) -> tuple[tuple[str, float], ...]:
@@ -105,7 +110,6 @@ def link_evidence(rules: RuleSet, table: EvidenceTable) -> EvidenceLinks:
         objectives_of[(set_, condition)].append(objective)
     links, unmeasured, skipped = [], [], set()
     proposers = [rule for rule in rules if rule.action == "recommend"]
-    adjusters = [rule for rule in rules if rule.action == "adjust"]
     for case in table.cases:
         for text in objectives_of.get((case.set, case.condition), []):
             objectives = objective_for(text, case.task)
@@ -124,8 +128,8 @@ def link_evidence(rules: RuleSet, table: EvidenceTable) -> EvidenceLinks:
                 if row is None:
                     unmeasured.append((rule.id, objectives.objective, case.set, case.condition))
                     continue
-                shift = sum(a.adjust_by for a in adjusters if rule.loss in a.adjust_losses and a.when.holds(facts))
-                links.append(Link(rule.id, objectives.objective, case.set, case.condition, row.tied_with_best, shift))
+                base = sum(r.tied_with_best for r in rows) / len(rows)
+                links.append(Link(rule.id, objectives.objective, case.set, case.condition, row.tied_with_best, base))
     return EvidenceLinks(tuple(links), tuple(unmeasured), tuple(sorted(skipped)))
 
 
@@ -162,7 +166,7 @@ def fit_scores(rules: RuleSet, links: EvidenceLinks, prior_weight: float = PRIOR
             tally = counts[(link.rule, link.objective)]
             tally[0] += 1
             tally[1] += link.tied
-            tally[2] += link.shift
+            tally[2] += link.base
     measured = [o for o in OBJECTIVES if any(key[1] == o for key in counts)]
     fitted: dict[str, tuple[FittedScore, ...]] = {}
     for rule in rules:
@@ -172,21 +176,20 @@ def fit_scores(rules: RuleSet, links: EvidenceLinks, prior_weight: float = PRIOR
         entries = []
         for objective in [*prior, *(o for o in measured if o not in prior)]:
             p = prior.get(objective, prior["default"])
-            n, ties, shifts = counts.get((rule.id, objective), (0, 0, 0.0)) if objective != "default" else (0, 0, 0.0)
+            n, ties, expected = counts.get((rule.id, objective), (0, 0, 0.0)) if objective != "default" else (0, 0, 0.0)
             if n == 0 and objective not in prior:
                 continue
-            entries.append(_fitted(rule.id, objective, p, int(n), int(ties), shifts / n if n else 0.0, prior_weight))
+            entries.append(_fitted(rule.id, objective, p, int(n), int(ties), expected, prior_weight))
         fitted[rule.id] = tuple(entries)
     return fitted
 
 
-def _fitted(rule: str, objective: str, p: float, n: int, ties: int, shift: float, m: float) -> FittedScore:
-    """One entry: the posterior of the ranked score (prior p + shift), less the shift, in [0, 1]."""
+def _fitted(rule: str, objective: str, p: float, n: int, ties: int, expected: float, m: float) -> FittedScore:
+    """One entry: the prior plus the shrunk excess of ties over an average measured loss, in [0, 1]."""
     if n == 0:
         return FittedScore(rule, objective, p, 0, 0, p)
-    ranked_prior = min(1.0, max(0.0, p + shift))  # the engine keeps a shifted score in [0, 1] too
-    score = (m * ranked_prior + ties) / (m + n) - shift
-    return FittedScore(rule, objective, p, n, ties, round(min(1.0, max(0.0, score)), DIGITS), round(shift, DIGITS))
+    score = p + (ties - expected) / (m + n)
+    return FittedScore(rule, objective, p, n, ties, round(min(1.0, max(0.0, score)), DIGITS), round(expected, DIGITS))
 
 
 def score_table(entries: tuple[FittedScore, ...]) -> tuple[tuple[str, float], ...]:

@@ -77,8 +77,8 @@ def render_docs(ruleset: RuleSet, root: Path) -> str:
            "`known: true|false` to test for presence. Candidates are ranked by each rule's score for",
            "the objective; `adjust` rules shift scores and `advise` rules add notes.", "",
            "Each recommend rule's `score` is fitted from the evidence benchmark's table by",
-           "`lossadvisor rules fit benchmarks/evidence/results.csv --write`: the rate at which the rule's",
-           "loss tied with the best where the rule fires, shrunk toward the hand-set `score_prior`",
+           "`lossadvisor rules fit benchmarks/evidence/results.csv --write`: the hand-set `score_prior` moved by",
+           "how much more often than an average measured loss the rule's loss tied with the best where it fires",
            "(procedure and the leave-one-dataset-out figure: [score-fit.md](score-fit.md)). Where the",
            "table has no evidence for a rule and objective, the score is the prior.", ""]
     out += principle_markdown()

@@ -15,13 +15,16 @@ there, with the same parameters, was measured under *o*. With *n* cases, *t* of 
 best, and the hand-set `score_prior` *p* as the prior (its justification is the papers and guide
 sections in the rule's `source`):
 
-    score(r, o) = (m·(p + a) + t) / (m + n) − a,   m = {m:g}
+    score(r, o) = p + (t − e) / (m + n),   m = {m:g}
 
-where *a* is the mean shift the `adjust` rules gave *r*'s loss in those cases (CAL-001's −0.15
-under the calibration objective; 0 elsewhere in the benchmark). The ranked score, score + a, is then
-the posterior mean of a Beta prior with mean p + a worth *m* cases, updated with *t* ties in *n*
-trials (Gelman et al. 2013, ch. 2), so an adjust rule does not count twice against what was
-measured. Objectives never measured, and rules that never fire on the table, keep the prior;
+where *e* = Σ bᵢ, bᵢ the share of case i's measured losses that tied with the best: *e* is how many
+ties an average measured loss would have had on the same cases. The evidence moves the hand-set score
+by the rule's excess tie rate over the other losses measured on those cases, shrunk toward zero by *m*
+pseudo-cases (the posterior mean of the excess under a prior centred on 0). The raw tie rate is not
+used because most losses tie with the best on most sets: it would put every measured rule near 0.9
+while rules the table cannot measure keep hand-set priors of 0.3–0.8. `adjust` rules (CAL-001's −0.15
+under calibration) apply at ranking time on top of the fitted score, as they did on top of the prior.
+Objectives never measured, and rules that never fire on the table, keep the prior;
 `default` stays the prior's. Scores are rounded to {digits} places and kept in [0, 1]. A bare
 `quantile` objective in the table is read as quantile:0.9, the level the benchmark scores.
 Reproduce with `lossadvisor rules fit benchmarks/evidence/results.csv --write` (a test fails when
@@ -45,7 +48,7 @@ def render_fit_text(links: EvidenceLinks, fitted: Mapping[str, tuple[FittedScore
     moved = [e for entries in fitted.values() for e in entries if e.n]
     out.append(f"{len(moved)} (rule, objective) scores fitted from evidence; the rest keep the prior")
     out += [f"  {e.rule:<8} {e.objective:<18} prior {e.prior:<5g} ties {e.ties}/{e.n:<3} -> {e.score:g}"
-            + (f" (adjust shift {e.shift:+g})" if e.shift else "") for e in moved]
+            + f" (an average loss: {e.expected:g})" for e in moved]
     if tallies is not None:
         out += ["", "first choice tied with the best (leave-one-dataset-out), by objective:"]
         out += _tally_lines(tallies, markdown=False)
@@ -68,9 +71,9 @@ def render_fit_markdown(links: EvidenceLinks, fitted: Mapping[str, tuple[FittedS
                 "| set | condition | objective | first choice | measured |", "|---|---|---|---|---|"]
         out += [f"| {j.set} | {j.condition} | {j.objective} | {j.first_choice} | "
                 f"{'no' if dict(j.outcomes)['fitted'] is None else 'yes'} |" for j in misses] + [""]
-    out += ["## Fitted entries", "", "| rule | objective | prior | ties / cases | adjust shift | score |",
+    out += ["## Fitted entries", "", "| rule | objective | prior | ties / cases | average loss's ties | score |",
             "|---|---|---|---|---|---|"]
-    out += [f"| {e.rule} | {e.objective} | {e.prior:g} | {e.ties} / {e.n} | {e.shift:+g} | {e.score:g} |"
+    out += [f"| {e.rule} | {e.objective} | {e.prior:g} | {e.ties} / {e.n} | {e.expected:g} | {e.score:g} |"
             for entries in fitted.values() for e in entries if e.n]
     return "\n".join(out) + "\n"
 

@@ -37,32 +37,37 @@ def _entry(fitted, rule_id, objective):
     return next(e for e in fitted[rule_id] if e.objective == objective)
 
 
-def test_the_fit_is_the_beta_posterior_mean(rules, table) -> None:
+def test_the_fit_adds_the_shrunk_excess_over_an_average_loss(rules, table) -> None:
+    """Each binary case measures 4 losses under f1 and recall with one tie: an average loss ties 1/4 of the
+    time, so 3 cases expect 0.75 ties; the regression case measures 2 losses with one tie (expects 0.5)."""
     fitted = fit_scores(rules, link_evidence(rules, table), prior_weight=4)
     bce_f1 = _entry(fitted, "DEF-001", "f1")  # no f1 entry in the prior: the default 0.6; 3 ties in 3
-    assert (bce_f1.prior, bce_f1.n, bce_f1.ties, bce_f1.score) == (0.6, 3, 3, round((4 * 0.6 + 3) / 7, 3))
+    assert (bce_f1.prior, bce_f1.n, bce_f1.ties, bce_f1.expected) == (0.6, 3, 3, 0.75)
+    assert bce_f1.score == round(0.6 + (3 - 0.75) / 7, 3) == 0.921
     sqrt_f1 = _entry(fitted, "IMB-001", "f1")  # the hand-set f1 favourite never tied
-    assert (sqrt_f1.n, sqrt_f1.ties, sqrt_f1.score) == (3, 0, round(4 * 0.8 / 7, 3)) == (3, 0, 0.457)
-    assert _entry(fitted, "IMB-002", "recall").score == round((4 * 0.86 + 3) / 7, 3) == 0.92
-    assert _entry(fitted, "DEF-003", "rmse").score == round((4 * 0.68 + 1) / 5, 3) == 0.744
-    assert _entry(fitted, "QNT-001", "quantile").score == round((4 * 0.95 + 1) / 5, 3) == 0.96  # bare quantile = 0.9
+    assert (sqrt_f1.n, sqrt_f1.ties, sqrt_f1.score) == (3, 0, round(0.8 - 0.75 / 7, 3)) == (3, 0, 0.693)
+    assert _entry(fitted, "IMB-002", "recall").score == 1.0  # 0.86 + 2.25 / 7 = 1.18, kept in [0, 1]
+    assert _entry(fitted, "DEF-003", "rmse").score == round(0.68 + (1 - 0.5) / 5, 3) == 0.78
+    assert _entry(fitted, "QNT-001", "quantile").score == 1.0  # bare quantile = 0.9; 0.95 + 0.1, kept in [0, 1]
 
 
-def test_an_adjust_rule_is_not_counted_twice(rules) -> None:
-    """Under calibration CAL-001 takes 0.15 off weighted_bce: the fit makes score − 0.15 the posterior rate."""
-    links = EvidenceLinks(tuple(Link("IMB-001", "calibration", s, "clean", True, -0.15) for s in ("a", "b")), (), ())
+def test_an_adjust_rule_needs_no_correction(rules) -> None:
+    """Under calibration CAL-001 takes 0.15 off weighted_bce at ranking time, on top of the fitted score as on
+    top of the prior; the fit itself only adds the excess of ties over an average loss."""
+    links = EvidenceLinks(tuple(Link("IMB-001", "calibration", s, "clean", True, 0.5) for s in ("a", "b")), (), ())
     entry = _entry(fit_scores(rules, links, prior_weight=4), "IMB-001", "calibration")
-    assert (entry.prior, entry.shift) == (0.3, -0.15)
-    assert entry.score == round((4 * (0.3 - 0.15) + 2) / 6 + 0.15, 3) == 0.583
+    assert (entry.prior, entry.expected) == (0.3, 1.0)
+    assert entry.score == round(0.3 + (2 - 1.0) / 6, 3) == 0.467
 
 
-def test_link_evidence_records_the_adjust_shift(rules, tmp_path) -> None:
+def test_link_evidence_records_the_cases_average_tie_rate(rules, tmp_path) -> None:
     rows, cases = synthetic_rows()
-    rows = [{**r, "objective": "calibration", "metric": "log_loss"} for r in rows if r["objective"] == "f1"]
+    rows = [r for r in rows if r["objective"] == "f1" or r["set"] != "alpha"]
     path = write_table(tmp_path / "ev", rows, cases)
     links = link_evidence(rules, read_evidence(path, path.parent / "facts.jsonl")).links
-    shifts = {(link.rule, link.set): link.shift for link in links}
-    assert shifts[("IMB-001", "alpha")] == -0.15 and shifts[("DEF-001", "alpha")] == 0  # bce is not demoted
+    bases = {(link.rule, link.set, link.objective): link.base for link in links}
+    assert bases[("DEF-001", "alpha", "f1")] == 0.25 and bases[("IMB-002", "beta", "recall")] == 0.25
+    assert bases[("DEF-003", "delta", "rmse")] == 0.5
 
 
 def test_rules_without_evidence_keep_the_prior(rules, table) -> None:
@@ -75,7 +80,7 @@ def test_rules_without_evidence_keep_the_prior(rules, table) -> None:
 def test_a_larger_prior_weight_moves_scores_less(rules, table) -> None:
     links = link_evidence(rules, table)
     loose, firm = (_entry(fit_scores(rules, links, m), "IMB-001", "f1").score for m in (1, 40))
-    assert loose == round(0.8 / 4, 3) and firm == round(40 * 0.8 / 43, 3)
+    assert loose == round(0.8 - 0.75 / 4, 3) and firm == round(0.8 - 0.75 / 43, 3)
     with pytest.raises(ConfigError, match="prior weight"):
         fit_scores(rules, links, 0)
 
@@ -101,7 +106,7 @@ def test_matching_tells_configurations_of_one_loss_apart(tmp_path) -> None:
 def test_links_skip_objectives_the_rules_do_not_rank_by(rules, table) -> None:
     links = link_evidence(rules, table)
     assert links.skipped_objectives == ("pr_auc",)
-    assert Link("IMB-002", "recall", "beta", "clean", True) in links.links
+    assert Link("IMB-002", "recall", "beta", "clean", True, 0.25) in links.links
     assert links.unmeasured == ()
 
 
@@ -135,7 +140,7 @@ def test_an_unmeasured_first_choice_counts_as_not_tied(rules, tmp_path) -> None:
 def test_drift_is_reported_and_with_scores_removes_it(rules, table) -> None:
     fitted = fit_scores(rules, link_evidence(rules, table))
     drift = score_drift(rules, fitted)
-    assert any(line.startswith("IMB-001: ") and "f1: 0.457" in line for line in drift)
+    assert any(line.startswith("IMB-001: ") and "f1: 0.693" in line for line in drift)
     assert score_drift(with_scores(rules, fitted), fitted) == []
 
 
@@ -170,7 +175,7 @@ def test_write_scores_round_trips_through_the_validator(rules, table, tmp_path) 
     changed = write_scores(folder, fitted)
     assert {"defaults.yaml", "imbalance.yaml", "regression.yaml"} <= {p.name for p in changed}
     written = load_rules(folder, include_shipped=False)
-    assert dict(written.get("IMB-001").scores)["f1"] == 0.457
+    assert dict(written.get("IMB-001").scores)["f1"] == 0.693
     assert written.get("IMB-001").prior == rules.get("IMB-001").prior
     assert score_drift(written, fitted) == []
     text = (folder / "imbalance.yaml").read_text(encoding="utf-8")

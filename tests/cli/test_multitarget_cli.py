@@ -56,8 +56,10 @@ def test_recommend_emits_the_combined_loss(files):
     snippet = files["folder"] / "loss.py"
     result = _run("recommend", files["mixed"], "--target", "fraud,amount", "--no-noise", "--emit", "python", snippet)
     assert result.exit_code == 0, result.output
-    assert "build_loss('uncertainty_weighted', components=[{'name': 'fraud', 'loss': 'weighted_bce'" in \
-        snippet.read_text()
+    text = snippet.read_text()
+    assert "build_loss('uncertainty_weighted', components=[{'name': 'fraud', 'loss': " in text
+    assert "{'name': 'amount', 'loss': 'mse'" in text   # each target's own configured loss
+    exec(compile(text, str(snippet), "exec"), {})        # the emitted module builds the combined loss
 
 
 @pytest.mark.parametrize("command, args, message", [

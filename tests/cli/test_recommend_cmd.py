@@ -315,8 +315,8 @@ def test_an_unsure_heavy_noise_profile_gets_the_gce_hedge_naming_trial(runner: C
              "overlap": {"detected": False}}
     path = tmp_path / "p.json"
     path.write_text(json.dumps({**PROFILE, "label_noise": noise}), encoding="utf-8")
-    result = runner.invoke(app, ["recommend", "--profile", str(path), "--format", "json", "--top", "3"])
+    result = runner.invoke(app, ["recommend", "--profile", str(path), "--format", "json", "--top", "4"])
     assert result.exit_code == 0, result.output
     top = json.loads(result.stdout)["candidates"]
-    gce = next(c for c in top if c["loss"] == "gce")  # top 3: the fitted imbalance scores lead (docs/score-fit.md)
+    gce = next(c for c in top if c["loss"] == "gce")  # top 4: the fitted imbalance scores lead (docs/score-fit.md)
     assert "NOI-008" in gce["rules"] and any("lossadvisor trial" in c for c in gce["caveats"])

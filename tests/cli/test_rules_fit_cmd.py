@@ -29,13 +29,13 @@ def test_fit_check_write_then_check_passes(runner: CliRunner, setup, tmp_path: P
     doc = tmp_path / "score-fit.md"
     wrote = runner.invoke(app, ["rules", "fit", str(results), "--rules-dir", str(folder), "--write", "--doc", str(doc)])
     assert wrote.exit_code == 0, wrote.output
-    assert "IMB-001  f1                 prior 0.8   ties 0/3   -> 0.457" in wrote.stdout
+    assert "IMB-001  f1                 prior 0.8   ties 0/3   -> 0.693 (an average loss: 0.75)" in wrote.stdout
     assert re.search(r"wrote [3-9] rule file\(s\)", wrote.stdout)  # defaults, imbalance, regression at least
     assert "  all               8/8 = 100%     4/8 = 50%      5/8 = 62%" in wrote.stdout
-    assert dict(load_rules(folder, include_shipped=False).get("DEF-001").scores)["f1"] == 0.771
+    assert dict(load_rules(folder, include_shipped=False).get("DEF-001").scores)["f1"] == 0.921
     markdown = doc.read_text(encoding="utf-8")
-    assert "score(r, o) = (m·(p + a) + t) / (m + n) − a,   m = 4" in markdown
-    assert "| IMB-002 | recall | 0.86 | 3 / 3 | +0 | 0.92 |" in markdown
+    assert "score(r, o) = p + (t − e) / (m + n),   m = 4" in markdown
+    assert "| IMB-002 | recall | 0.86 | 3 / 3 | 0.75 | 1 |" in markdown
     assert "| all | 8/8 = 100% | 4/8 = 50% | 5/8 = 62% | 8/8 = 100% | 8/8 = 100% |" in markdown
     assert "| first choice | measured |\n|---|---|---|---|---|\n\n" in markdown  # no misses on this table
     after = runner.invoke(app, ["rules", "fit", str(results), "--rules-dir", str(folder), "--check", "--no-lodo"])
@@ -45,7 +45,7 @@ def test_fit_check_write_then_check_passes(runner: CliRunner, setup, tmp_path: P
 def test_the_prior_weight_option_changes_the_fit(runner: CliRunner, setup) -> None:
     results, folder = setup
     result = runner.invoke(app, ["rules", "fit", str(results), "--rules-dir", str(folder), "-m", "1", "--no-lodo"])
-    assert result.exit_code == 0 and "IMB-001  f1                 prior 0.8   ties 0/3   -> 0.2" in result.stdout
+    assert result.exit_code == 0 and "IMB-001  f1                 prior 0.8   ties 0/3   -> 0.613" in result.stdout
 
 
 @pytest.mark.parametrize("args, message", [
