@@ -16,7 +16,7 @@ def inverse_frequency_weights(counts: Sequence[float], power: float = 1.0, cap: 
     """w_c ∝ (n / n_c)^power, normalised to mean 1, then capped at ``cap``.
 
     power = 1 is scikit-learn's "balanced" weighting n / (C·n_c) up to a constant; power = 0.5 is the
-    milder square-root form that won macro-F1 in this project's measurements (evidence.md). The cap is
+    milder square-root form of Mahajan et al. 2018 (rule IMB-001; docs/score-fit.md). The cap is
     applied after normalising, so the mean falls below 1 when it binds; an empty class gets the cap.
     Source: guide 6.1.5, 6.2.8.
     """
@@ -40,7 +40,7 @@ def effective_number_beta(counts: Sequence[float]) -> float:
     1/(1 − β) is the count past which a class's weight stops growing (Cui et al. 2019), so β is put on
     the paper's grid {0.9, 0.99, 0.999, 0.9999} just below the size of the largest class: weights separate
     the rare classes and saturate for the largest. For classes of a few thousand rows this gives 0.999,
-    the setting that won macro-F1 on this project's tabular sets (evidence.md).
+    the middle of Cui et al.'s grid.
     """
     n_max = max(float(n) for n in counts)
     k = min(4, max(1, math.floor(math.log10(max(n_max, 1.0)))))
@@ -63,7 +63,7 @@ def class_balanced_weights(counts: Sequence[float], beta: float) -> list[float]:
 def binary_pos_weight(counts: Sequence[float], power: float = 1.0, cap: float = 100.0) -> float:
     """pos_weight = (n_neg / n_pos)^power, capped; the positive class is last in class order.
 
-    BCEWithLogitsLoss's pos_weight (guide 6.2.8; evidence.md "cost-sensitive BCE").
+    BCEWithLogitsLoss's pos_weight (guide 6.2.8; Elkan 2001 on cost-sensitive learning).
     """
     n_neg, n_pos = float(counts[0]), float(counts[-1])
     if n_pos <= 0:
@@ -79,7 +79,7 @@ def multilabel_pos_weight(counts: Sequence[float], rows: int, power: float = 1.0
 def positive_alpha(counts: Sequence[float], power: float = 0.5) -> float:
     """Binary focal α (weight of the positive term) = w_pos / (w_pos + w_neg), w ∝ (1/freq)^power.
 
-    The square-root form is the one that won macro-F1 here (evidence.md); Lin et al. 2017 used α = 0.25
+    The square-root form matches the square-root pos_weight of rule IMB-001; Lin et al. 2017 used α = 0.25
     on detection, where it weighs the rare positives *down*, which is not carried over.
     """
     weights = inverse_frequency_weights(counts, power, cap=math.inf)

@@ -1,7 +1,7 @@
 """What the user is optimising for: the metric, error costs, and the compute budget.
 
-The measured evidence for this project is that the objective, not the data condition alone,
-decides which loss wins (evidence.md), so every recommendation carries one: given by the user
+The evidence benchmark shows that the objective, not the data condition alone, decides which loss
+ties with the best (docs/evidence.md, by objective), so every recommendation carries one: given by the user
 (``--objective``) or a stated default for the task.
 """
 

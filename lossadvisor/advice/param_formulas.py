@@ -26,8 +26,8 @@ from lossadvisor import class_weights as cw
 def focal_gamma(imbalance_ratio: float) -> float:
     """γ by severity: 0 below ratio 3, 0.5 below 10, 1 below 1000, 2 from 1000 on.
 
-    γ = 2 is Lin et al. 2017's setting for dense detection at ~1:1000; on tabular data it never
-    beat cross-entropy in this project's measurements while γ = 1 did (evidence.md).
+    γ = 2 is Lin et al. 2017's setting for dense detection at ~1:1000; the ladder reaches it only from
+    1:1000 on and uses milder γ below (the focal rules' fitted scores: docs/score-fit.md).
     """
     if imbalance_ratio < 3:
         return 0.0
@@ -45,7 +45,7 @@ def smoothing_epsilon(noise_rate: float, n_classes: int, floor: float = 0.05, ca
     """ε = η·K/(K − 1), clipped to [floor, cap].
 
     With symmetric noise η the expected noisy label puts η/(K−1) on each wrong class; smoothing
-    puts ε/K there, so ε = ηK/(K−1) matches the two. A heuristic (evidence.md); Szegedy et al.
+    puts ε/K there, so ε = ηK/(K−1) matches the two. A heuristic; Szegedy et al.
     2016 used ε = 0.1 and Lukasik et al. 2020 found smoothing competitive with loss correction.
     """
     k = max(int(n_classes), 2)

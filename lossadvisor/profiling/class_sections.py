@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-EFFECTIVE_NUMBER_BETA = 0.999  # Cui et al. 2019 used 0.9-0.9999; 0.999 won macro-F1 here (evidence.md)
+EFFECTIVE_NUMBER_BETA = 0.999  # Cui et al. 2019 swept 0.9-0.9999; the rule base's default (docs/score-fit.md)
 
 
 def round6(value: float | None) -> float | None:
