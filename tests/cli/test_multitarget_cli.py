@@ -5,14 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from lossadvisor.cli.main import app
 from tests.profiling.test_target_measure import mixed_targets, three_targets
-
-
-def _run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
+from tests.cli_helpers import run_cli as _run
 
 
 @pytest.fixture(scope="module")

@@ -10,27 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from lossadvisor.cli.main import app
 from lossadvisor.profiling.profile import Profile
 from lossadvisor.report.charts import forest_plot, label_noise, outlier_fences, target_histogram
 from lossadvisor.report.page import page_content
+from tests.cli_helpers import run_cli as _run, one_error_line as _error
 
 FAST = ["--seeds", "2", "--epochs", "2", "--bootstrap", "100"]
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
-
-
-def _run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def _error(result) -> str:
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

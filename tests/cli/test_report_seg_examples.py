@@ -5,16 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from lossadvisor.cli.main import app
 from tests.seg_fixtures import write_pairs
+from tests.cli_helpers import run_cli as _run
 
 FAST = ["--seeds", "2", "--epochs", "2", "--bootstrap", "100", "--device", "cpu", "--losses", "dice"]
-
-
-def _run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from lossadvisor.cli.main import app
+from tests.cli_helpers import run_cli as _run, one_error_line as _error
 
 FAST = ["--seeds", "1", "--epochs", "2", "--bootstrap", "100", "--no-noise"]
 
@@ -28,18 +27,6 @@ def grouped_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("groups") / "grouped.csv"
     frame.to_csv(path, index=False)
     return path
-
-
-def _run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def _error(result) -> str:
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 # --- search ---------------------------------------------------------------------------------------

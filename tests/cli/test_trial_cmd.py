@@ -13,6 +13,7 @@ import torch
 from typer.testing import CliRunner
 
 from lossadvisor.cli.main import app
+from tests.cli_helpers import run_cli as _run, one_error_line as _error
 
 FAST = ["--seeds", "2", "--epochs", "2", "--bootstrap", "100", "--device", "cpu", "--folds", "1"]  # cross-fitting: test_trial_folds.py
 
@@ -26,18 +27,6 @@ def binary_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("trial") / "binary.csv"
     frame.to_csv(path, index=False)
     return path
-
-
-def _run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def _error(result) -> str:
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 def test_json_report_is_versioned_with_baseline_first(binary_csv):

@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
-from lossadvisor.cli.main import app
 from tests.seg_fixtures import write_pairs
+from tests.cli_helpers import run_cli as _run, one_error_line as _error
 
 FAST = ["--seeds", "2", "--epochs", "2", "--bootstrap", "100", "--device", "cpu"]
 
@@ -18,18 +17,6 @@ FAST = ["--seeds", "2", "--epochs", "2", "--bootstrap", "100", "--device", "cpu"
 @pytest.fixture(scope="module")
 def pairs(tmp_path_factory):
     return write_pairs(tmp_path_factory.mktemp("seg"), n=12, classes=(1, 2))
-
-
-def _run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def _error(result) -> str:
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 def test_json_report_with_recommended_candidates(pairs):

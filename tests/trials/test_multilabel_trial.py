@@ -8,14 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score
-from typer.testing import CliRunner
 
-from lossadvisor.cli.main import app
 from lossadvisor.trials.encoding import FeatureMatrix
 from lossadvisor.trials.multilabel_trial import MultilabelData, MultilabelScorer, prepare_multilabel
 from lossadvisor.trials.multilabel_split import iterative_split
 from lossadvisor.trials.prepare import DataFacts
 from lossadvisor.trials.split import Split
+from tests.cli_helpers import run_cli as _run
 
 FAST = ["--seeds", "2", "--epochs", "2", "--bootstrap", "100", "--device", "cpu"]
 
@@ -97,10 +96,6 @@ def tags_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("ml") / "tags.csv"
     _multilabel_frame().to_csv(path, index=False)
     return path
-
-
-def _run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def test_cli_json_has_macro_metrics_per_label_and_verdicts(tags_csv):

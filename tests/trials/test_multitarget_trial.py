@@ -9,11 +9,10 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.metrics import r2_score
-from typer.testing import CliRunner
 
-from lossadvisor.cli.main import app
 from lossadvisor.trials.multitarget import MultiTargetLoss, TargetSpec, _measure
 from lossadvisor.trials.multitarget_run import r2
+from tests.cli_helpers import run_cli as _run
 
 FAST = ["--seeds", "2", "--epochs", "2", "--bootstrap", "100", "--device", "cpu"]
 
@@ -72,10 +71,6 @@ def targets_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("mt") / "homes.csv"
     frame.to_csv(path, index=False)
     return path
-
-
-def _run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def test_cli_reports_per_target_metrics_and_what_moved(targets_csv):
