@@ -26,7 +26,7 @@ from lossadvisor.trials.encoding import encode_features
 from lossadvisor.trials.evaluate import Scorer
 from lossadvisor.trials.heads import predictions
 from lossadvisor.trials.members import build_loss_module, build_members, fill_data_params, to_tensors
-from lossadvisor.trials.prepare import DataFacts, PreparedData, prepare_data
+from lossadvisor.trials.prepare import DataFacts, PreparedData, prepare_data, target_scale
 from lossadvisor.trials.split import Split
 from lossadvisor.trials.train import train_members
 from lossadvisor.trials.train_types import TrainConfig
@@ -93,9 +93,8 @@ def run_folds(frame: pd.DataFrame, target: str, truth: np.ndarray, facts: DataFa
         split = split_fold(fold, k, labels, seeds[0])
         features = encode_features(frame, split.train, dict(facts.column_kinds), exclude=exclude)
         y_obs = observed.y
-        mean = float(y_obs[split.train].mean()) if not classification else 0.0
-        std = float(y_obs[split.train].std()) if not classification else 1.0
-        train_view = PreparedData(facts.task, split, features, y_obs, observed.classes, mean, std if std > 0 else 1.0, 0)
+        mean, std = target_scale(y_obs, split.train, classification)
+        train_view = PreparedData(facts.task, split, features, y_obs, observed.classes, mean, std, 0)
         score_view = replace(train_view, y=scored_targets(y_obs, clean.y, split.test))
         filled = [fill_data_params(s, train_view) for s in specs]
         members = build_members(filled, train_view, list(seeds), "cpu", build_loss_module)

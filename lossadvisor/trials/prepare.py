@@ -120,16 +120,23 @@ def prepare_data(frame: pd.DataFrame, target: str, facts: DataFacts, seed: int,
         split = split_rows(len(frame), seed, labels=labels, order_key=order_key, groups=groups)
     exclude = tuple(c for c in (target, facts.group_column, facts.time_column) if c)
     features = encode_features(frame, split.train, facts.column_kinds, exclude=exclude)
-    mean = float(y[split.train].mean()) if not classes else 0.0
-    std = float(y[split.train].std()) if not classes else 1.0
+    mean, std = target_scale(y, split.train, bool(classes))
     codes, names = None, ()
     if sensitive:
         from lossadvisor.profiling.groups import group_labels
 
         names, codes = np.unique(group_labels(frame, sensitive, (target,)), return_inverse=True)
         codes, names = codes.astype(np.int64), tuple(str(n) for n in names)
-    return PreparedData(task, split, features, y, classes, mean, std if std > 0 else 1.0, int((~keep).sum()),
+    return PreparedData(task, split, features, y, classes, mean, std, int((~keep).sum()),
                         codes, names, plan)
+
+
+def target_scale(y: np.ndarray, train_rows: np.ndarray, classification: bool) -> tuple[float, float]:
+    """The training rows' target mean and standard deviation (1 when constant); (0, 1) for class codes."""
+    if classification:
+        return 0.0, 1.0
+    std = float(y[train_rows].std())
+    return float(y[train_rows].mean()), std if std > 0 else 1.0
 
 
 def _natural_key(label: str) -> tuple:
