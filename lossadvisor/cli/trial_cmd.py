@@ -104,14 +104,12 @@ def trial(
         _check_matplotlib()
     if segmentation:
         from lossadvisor.cli.trial_seg import segmentation_report
-        from lossadvisor.trials.folds import check_single_split
-
-        check_single_split(folds, "segmentation")
 
         epochs, batch_size, patience = epochs or SEG_EPOCHS, batch_size or SEG_BATCH, patience or SEG_PATIENCE
         options = trial_options(seeds=seeds, seed=source.seed, metric=metric, objective=objective, batched=not no_batch,
                                 device=device.value, threads=source.threads, bootstrap=bootstrap, epochs=epochs,
                                 budget=budget, batch_size=batch_size, patience=patience)
+        options = replace(options, folds=folds)  # None: cross-fitted under 100 images (trials.seg_folds)
         total = epochs if options.batched else None  # sequential: the number of fits is known later
         from lossadvisor.config_files import configured_rules
 

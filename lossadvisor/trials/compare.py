@@ -41,16 +41,17 @@ def compare_candidates(results: list[CandidateResult], by_candidate: list[list[i
     scorers = {i: scorer.weighted(name, rows, traces[i].test_output, members[i].form,
                                   scorer.threshold(traces[i].val_output, members[i].form)) for i in scored}
     return compare_scored(results, by_candidate, base_index, scorers, len(rows), scorer.primary.higher_is_better,
-                          name, options)
+                          name, options, getattr(scorer.primary, "margin", 0.0))
 
 
 def compare_scored(results: list[CandidateResult], by_candidate: list[list[int]], base_index: int,
                    scorers: dict[int, WeightedScore], n_rows: int, higher_is_better: bool, name: str,
-                   options: TrialOptions) -> tuple[list[CandidateResult], int | None]:
+                   options: TrialOptions, margin: float = 0.0) -> tuple[list[CandidateResult], int | None]:
     """The comparisons from each scored member's primary metric as a function of row weights.
 
     ``by_candidate[c]`` lists candidate c's members in seed order (pairs are made by position);
-    ``scorers`` has the members that have predictions. Shared by the single split and cross-fitting
+    ``scorers`` has the members that have predictions; ``margin``: the smallest difference that counts
+    (stats.verdict; the primary metric's, 0 for tables). Shared by the single split and cross-fitting
     (:mod:`lossadvisor.trials.crossfit`, where a member is one seed's out-of-fold predictions).
     """
     scored = list(scorers)
@@ -63,7 +64,7 @@ def compare_scored(results: list[CandidateResult], by_candidate: list[list[int]]
         return paired_bootstrap(
             replicates[:, [column[i] for i, _ in pairs]], replicates[:, [column[b] for _, b in pairs]],
             [points[i] for i, _ in pairs], [points[b] for _, b in pairs],
-            higher_is_better, options.seed,
+            higher_is_better, options.seed, margin,
         )
 
     sign = 1.0 if higher_is_better else -1.0

@@ -48,13 +48,23 @@ def fold_members(members: list[Member], plan: FoldPlan, seeds: list[int]) -> lis
             for m in members for f in range(plan.k)]
 
 
-def fold_index(plan: FoldPlan, device: str) -> FoldIndex:
-    """Every (seed, fold)'s training rows, and its validation rows padded by wrapping to the longest."""
+def fold_index(plan: FoldPlan, device: str, own_rows: bool = False) -> FoldIndex:
+    """Every (seed, fold)'s training rows, and its validation rows padded by wrapping to the longest;
+    ``own_rows``: its test rows too, so each member predicts only its own rows (FoldIndex.test)."""
     import torch
 
-    longest = max(len(s.val) for s in plan.splits)
-    val = np.stack([np.resize(s.val, longest) for s in plan.splits])  # np.resize repeats the rows cyclically
-    return FoldIndex(tuple(torch.as_tensor(s.train) for s in plan.splits), torch.as_tensor(val, device=device))
+    def padded(parts: list[np.ndarray]) -> torch.Tensor:
+        longest = max(len(p) for p in parts)
+        return torch.as_tensor(np.stack([np.resize(p, longest) for p in parts]), device=device)  # repeats cyclically
+
+    return FoldIndex(tuple(torch.as_tensor(s.train) for s in plan.splits), padded([s.val for s in plan.splits]),
+                     padded([s.test for s in plan.splits]) if own_rows else None)
+
+
+def fold_output(output: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """A member's outputs on ``rows``: taken from outputs on all ``n_rows`` rows (tables), or the first
+    ``len(rows)`` of outputs on its own rows in order, wrapped to a padded length (FoldIndex.test; images)."""
+    return output[rows] if len(output) == n_rows else output[: len(rows)]
 
 
 def out_of_fold(traces: list[MemberTrace], members: list[Member], scorer: Scorer,
@@ -66,9 +76,9 @@ def out_of_fold(traces: list[MemberTrace], members: list[Member], scorer: Scorer
     for trace, member in zip(traces, members):
         if trace.test_output is None or trace.val_output is None:
             return None
-        split = plan.splits[member.fold]
-        threshold = scorer.threshold(trace.val_output[split.val], member.form, split.val)
-        folds.append((np.searchsorted(plan.tested, split.test), trace.test_output[split.test], threshold))
+        split, n = plan.splits[member.fold], plan.n_rows
+        threshold = scorer.threshold(fold_output(trace.val_output, split.val, n), member.form, split.val)
+        folds.append((np.searchsorted(plan.tested, split.test), fold_output(trace.test_output, split.test, n), threshold))
     return folds
 
 
@@ -140,4 +150,4 @@ def score_crossfit(specs: list[CandidateSpec], traces: list[MemberTrace], member
         results.append(CandidateResult(spec, tuple(seed_results), summary, None, tuple(diagnose(mine, "seed × fold")),
                                        grad_norm_summary(mine), curves))
     return compare_scored(results, by_candidate, base_index, scorers, len(rows), scorer.primary.higher_is_better,
-                          name, options)
+                          name, options, getattr(scorer.primary, "margin", 0.0))

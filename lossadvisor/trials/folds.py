@@ -30,7 +30,7 @@ def check_single_split(folds: int | None, kind: str) -> None:
     """Trials that stay on one split: an explicit ``--folds`` above 1 is an error naming what supports folds."""
     if folds is not None and folds > 1:
         raise LossAdvisorError(f"--folds {folds}: {kind} trials use a single split; cross-fitting supports binary, "
-                               "multiclass, regression and count tables (use --folds 1 or leave it out)")
+                               "multiclass, regression and count tables and segmentation (use --folds 1 or leave it out)")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class FoldPlan:
     splits: tuple[Split, ...]
     tested: np.ndarray
     n_seeds: int
+    n_rows: int          # all rows of the data, tested or not
 
     def plan_index(self, seed_index: int, fold: int) -> int:
         return seed_index * self.k + fold
@@ -115,16 +116,20 @@ def plan_folds(
     labels: np.ndarray | None = None,
     order_key: np.ndarray | None = None,
     groups: np.ndarray | None = None,
+    min_rows: int = MIN_ROWS,
 ) -> FoldPlan:
-    """The folds of every seed: grouped, else forward-chaining, else stratified, else random (as split_rows)."""
-    if n_rows < MIN_ROWS:
-        raise LossAdvisorError(f"trial needs at least {MIN_ROWS} rows to hold some out; the data has {n_rows}")
+    """The folds of every seed: grouped, else forward-chaining, else stratified, else random (as split_rows).
+
+    ``min_rows``: the fewest rows a trial accepts (images are whole units: trials.seg_data.MIN_IMAGES).
+    """
+    if n_rows < min_rows:
+        raise LossAdvisorError(f"trial needs at least {min_rows} rows to hold some out; the data has {n_rows}")
     if order_key is not None and groups is None:
         if n_rows < 2 * (k + 2):
             raise LossAdvisorError(f"--folds {k} needs at least {2 * (k + 2)} time-ordered rows; the data has {n_rows}")
         splits = forward_chaining(order_key, k)
         return FoldPlan(k, "forward-chaining", tuple(splits * len(seeds)), np.sort(np.concatenate([s.test for s in splits])),
-                        len(seeds))
+                        len(seeds), n_rows)
     if groups is None and n_rows < k:
         raise LossAdvisorError(f"--folds {k} is more than the {n_rows} rows")
     if labels is not None and groups is None:
@@ -143,4 +148,4 @@ def plan_folds(
         else:
             fold = rng.permutation(n_rows) % k
         splits.extend(_rotating(fold, k, scheme))
-    return FoldPlan(k, scheme, tuple(splits), np.arange(n_rows), len(seeds))
+    return FoldPlan(k, scheme, tuple(splits), np.arange(n_rows), len(seeds), n_rows)

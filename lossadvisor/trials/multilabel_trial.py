@@ -190,7 +190,7 @@ def run_multilabel_trials(frame: pd.DataFrame, target: str, facts: DataFacts, ca
         members = _members(specs, seeds, device, loss_factory or build_loss_module, len(data.labels))
         tensors = _tensors(data, device)
         sizes = [tensors.x_train.shape[1], *options.train.hidden, len(data.labels)]
-        outcome = fit_members(members, tensors, lambda out: scorer.validation_scores([FORM] * len(out), out),
+        outcome = fit_members(members, tensors, lambda _, out: scorer.validation_scores([FORM] * len(out), out),
                               options, sizes, on_epoch=on_epoch)
     finally:
         torch.set_num_threads(previous)

@@ -148,7 +148,7 @@ def run_multitarget_trials(frame: pd.DataFrame, targets: Sequence[str], facts: D
         sizes = [tensors.x_train.shape[1], *options.train.hidden, n_out]
         start = [float(np.log((0.5 if t.kind == "regression" else 1.0) * t.constant_loss)) for t in data.targets]
         build = lambda member_seeds, on: StackedMLPLogVars(member_seeds, sizes, start, on)  # noqa: E731
-        outcome = fit_members(members, tensors, lambda out: scorer.validation_scores([FORM] * len(out), out),
+        outcome = fit_members(members, tensors, lambda _, out: scorer.validation_scores([FORM] * len(out), out),
                               options, sizes, build_model=build, on_epoch=on_epoch)
     finally:
         torch.set_num_threads(previous)

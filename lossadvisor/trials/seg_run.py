@@ -21,11 +21,14 @@ from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials import seg_metrics as S
 from lossadvisor.trials.candidates import CandidateSpec, Sweep, sweep_candidates
 from lossadvisor.trials.compare import compare_candidates, score_candidate
+from lossadvisor.trials.crossfit import fold_members, fold_output, score_crossfit
+from lossadvisor.trials.folds import FoldPlan
 from lossadvisor.trials.fit_members import fit_members
 from lossadvisor.trials.members import LossFactory, build_loss_module, resolve_device
 from lossadvisor.trials.results import CandidateResult, TrialOptions, TrialReport
 from lossadvisor.trials.seg_data import SegmentationData, split_images
 from lossadvisor.trials.seg_examples import SegExample, segmentation_examples
+from lossadvisor.trials.seg_folds import choose_image_folds, fold_note, plan_image_folds
 from lossadvisor.trials.split import Split
 from lossadvisor.trials.stats import WeightedScore
 from lossadvisor.trials.train_types import Member, MemberTrace, TrainOutcome, TrainTensors
@@ -42,9 +45,15 @@ class SegMetric:
     name: str
     higher_is_better: bool
     description: str
+    margin: float  # the smallest difference that counts in a verdict (trials.stats.verdict)
 
 
-SEG_METRICS = {name: SegMetric(name, m.higher_is_better, m.description) for name, m in SEGMENTATION_METRICS.items()}
+# One point of Dice or IoU (0.01), one pixel of hd95: differences below these are within what two
+# equally good losses differ by on the same images, and far below the gaps that decide a loss on
+# tiny foregrounds (tenths of Dice). The empty-image false-positive rate counts any difference.
+MARGINS = {"dice": 0.01, "iou": 0.01, "dice_global": 0.01, "iou_global": 0.01, "hd95": 1.0, "empty_fp_rate": 0.0}
+SEG_METRICS = {name: SegMetric(name, m.higher_is_better, m.description, MARGINS[name])
+               for name, m in SEGMENTATION_METRICS.items()}
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,8 @@ class SegPrepared:
     """The data a segmentation trial scores against: the split and the truth."""
 
     data: SegmentationData
-    split: Split
+    split: Split  # the single split; under cross-fitting the first fold of the first seed
+    folds: FoldPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -74,10 +84,10 @@ class SegScorer:
     def metric(name: str) -> SegMetric:
         base, _, cls = name.partition(":")
         if cls:
-            return SegMetric(name, True, f"{base} of class {cls}, per image then averaged")
+            return SegMetric(name, True, f"{base} of class {cls}, per image then averaged", MARGINS[base])
         return SEG_METRICS[name]
 
-    def threshold(self, val_output: np.ndarray, form: str) -> None:
+    def threshold(self, val_output: np.ndarray, form: str, rows: np.ndarray | None = None) -> None:
         return None  # classes are the argmax of the logits
 
     def weighted(self, name: str, rows: np.ndarray, output: np.ndarray, form: str, threshold: float | None) -> WeightedScore:
@@ -102,9 +112,14 @@ class SegScorer:
             values = S.per_image(per_class, tp, fp, fn)
         return lambda w: S.image_mean(values, w)
 
-    def validation_scores(self, forms: Sequence[str], outputs: np.ndarray) -> np.ndarray:
-        rows, sign = self.prepared.split.val, 1.0 if self.selection.higher_is_better else -1.0
-        values = [sign * float(self.weighted(self.selection.name, rows, out, FORM, None)(None)[0]) for out in outputs]
+    def validation_scores(self, members: Sequence[Member], outputs: np.ndarray) -> np.ndarray:
+        """The selection metric of each member on its validation images (its fold's, when cross-fitted)."""
+        plan, sign = self.prepared.folds, 1.0 if self.selection.higher_is_better else -1.0
+        values = []
+        for member, out in zip(members, outputs):
+            rows = self.prepared.split.val if plan is None else plan.splits[member.fold].val
+            out = out if plan is None else fold_output(out, rows, plan.n_rows)
+            values.append(sign * float(self.weighted(self.selection.name, rows, out, FORM, None)(None)[0]))
         return np.nan_to_num(np.asarray(values), nan=-np.inf)
 
     def test_metrics(self, val_output: np.ndarray, test_output: np.ndarray, form: str) -> tuple[dict[str, float], None]:
@@ -123,7 +138,9 @@ def metric_names(data: SegmentationData, primary: str | None) -> tuple[str, ...]
     return (primary, *[n for n in names if n != primary])
 
 
-def _tensors(data: SegmentationData, split: Split, device: str) -> TrainTensors:
+def _tensors(data: SegmentationData, split: Split, device: str, plan: FoldPlan | None) -> TrainTensors:
+    """The images standardized with the (first fold's) training images; under cross-fitting every
+    image is on the device once and each member picks its own rows (trials.crossfit.fold_index)."""
     import torch
 
     train = data.images[split.train]
@@ -138,6 +155,12 @@ def _tensors(data: SegmentationData, split: Split, device: str) -> TrainTensors:
     def y(rows: np.ndarray) -> dict[str, torch.Tensor]:
         return {"class": torch.as_tensor(data.masks[rows], dtype=torch.long, device=device)}
 
+    if plan is not None:
+        from lossadvisor.trials.crossfit import fold_index
+
+        every = np.arange(len(data.images))
+        x_all, y_all = x(every), y(every)
+        return TrainTensors(x_all, x_all, x_all, y_all, y_all, fold_index(plan, device, own_rows=True))
     return TrainTensors(x(split.train), x(split.val), x(split.test), y(split.train), y(split.val))
 
 
@@ -165,8 +188,7 @@ def _train(members: list[Member], tensors: TrainTensors, scorer: SegScorer, opti
     config = options.train
     if config.cuda_graph and not all(_graph_safe(m) for m in members):
         config = replace(config, cuda_graph=False)
-    return fit_members(members, tensors, lambda outputs: scorer.validation_scores([FORM] * len(outputs), outputs),
-                       options, build_model=build_model, on_epoch=on_epoch, config=config)
+    return fit_members(members, tensors, scorer.validation_scores, options, build_model=build_model, on_epoch=on_epoch, config=config)
 
 
 def _graph_safe(member: Member) -> bool:
@@ -192,9 +214,11 @@ def run_segmentation_trials(
     if not candidates:
         raise LossAdvisorError("no candidate losses to trial")
     device = resolve_device(options.device)
-    split = split_images(data, options.seed)
-    scorer = SegScorer(SegPrepared(data, split), metric_names(data, options.metric))
     seeds = [options.seed + i for i in range(options.seeds)]
+    k = choose_image_folds(options.folds, len(data.images))
+    plan = plan_image_folds(data.masks, data.n_classes, data.groups, k, seeds) if k > 1 else None
+    split = split_images(data, options.seed) if plan is None else plan.splits[0]
+    scorer = SegScorer(SegPrepared(data, split, plan), metric_names(data, options.metric))
     channels, classes = data.images.shape[1], data.n_classes
 
     def build_model(member_seeds: list[int], on: torch.device) -> StackedUNet:
@@ -204,35 +228,45 @@ def run_segmentation_trials(
     torch.set_num_threads(options.threads)
     try:
         members = _members(candidates, seeds, device, loss_factory or build_loss_module, data.has_ignored)
-        tensors = _tensors(data, split, device)
+        if plan is not None:
+            members = fold_members(members, plan, seeds)
+        tensors = _tensors(data, split, device, plan)
         outcome = _train(members, tensors, scorer, options, build_model, on_epoch)
     finally:
         torch.set_num_threads(previous_threads)
     traces: list[MemberTrace] = outcome.traces
     by_candidate = [[i for i, m in enumerate(members) if m.candidate == c] for c in range(len(candidates))]
-    results = [score_candidate(candidates[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
-               for c, idx in enumerate(by_candidate)]
     base_index = next((c for c, s in enumerate(candidates) if s.baseline), 0)
-    results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options)
-    examples = _examples(data, split, candidates, results, by_candidate, traces, scorer, base_index, best)
+    if plan is not None:
+        results, best = score_crossfit(list(candidates), traces, members, scorer, seeds, base_index, options)
+    else:
+        results = [score_candidate(candidates[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
+                   for c, idx in enumerate(by_candidate)]
+        results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options)
+    examples = _examples(data, plan, candidates, results, by_candidate, traces, members, scorer, base_index, best)
+    tested = split.test if plan is None else plan.tested
     return TrialReport(
         task="segmentation", metric=scorer.primary.name, metrics=scorer.metric_names,
         higher_is_better={n: scorer.metric(n).higher_is_better for n in scorer.metric_names},
-        split=split.method, rows={"train": len(split.train), "validation": len(split.val), "test": len(split.test)},
+        split=split.method if plan is None else f"cross-fitted, {plan.k} {plan.scheme} folds of the images",
+        rows={"train": len(split.train), "validation": len(split.val), "test": len(tested)},
         n_features=channels, dropped_columns=(), device=device, batched=options.batched,
         cuda_graph=outcome.cuda_graph, threads=options.threads, seeds=tuple(seeds), epochs_run=outcome.epochs_run,
         steps=outcome.steps, seconds=round(outcome.seconds, 3), candidates=tuple(results),
-        notes=_notes(data, split, options, outcome, width, levels),
+        notes=_notes(data, split, plan, options, outcome, width, levels),
+        folds=None if plan is None else {"k": plan.k, "scheme": plan.scheme, "tested_rows": len(plan.tested),
+                                         "rows": len(data.images)},
         best_label=None if best is None else candidates[best].label,
         classes=tuple(str(v) for v in data.classes), examples=examples,
     )
 
 
-def _examples(data: SegmentationData, split: Split, candidates: Sequence[CandidateSpec],
+def _examples(data: SegmentationData, plan: FoldPlan | None, candidates: Sequence[CandidateSpec],
               results: Sequence[CandidateResult], by_candidate: Sequence[Sequence[int]], traces: list[MemberTrace],
-              scorer: SegScorer, base: int, best: int | None) -> tuple[SegExample, ...]:
-    """A few test images with the baseline's and the shown candidate's predictions (first seed each):
-    the best candidate, or the best of the others when the baseline is best (see trials.seg_examples)."""
+              members: Sequence[Member], scorer: SegScorer, base: int, best: int | None) -> tuple[SegExample, ...]:
+    """A few test images with the baseline's and the shown candidate's predictions (first seed each, its
+    first fold when cross-fitted): the best candidate, or the best of the others when the baseline is
+    best (see trials.seg_examples)."""
     first_output = [traces[idx[0]].test_output for idx in by_candidate]
     others = [c for c in range(len(candidates)) if c != base and first_output[c] is not None]
     if best is not None and best in others:
@@ -244,8 +278,10 @@ def _examples(data: SegmentationData, split: Split, candidates: Sequence[Candida
         shown = max(finite, key=lambda c: (means[c], -c)) if finite else None
     if shown is None or first_output[base] is None:
         return ()
-    rows = split.test
-    outputs = {candidates[base].label: first_output[base], candidates[shown].label: first_output[shown]}
+    first = members[by_candidate[base][0]]
+    rows = scorer.prepared.split.test if plan is None else plan.splits[first.fold].test
+    cut = (lambda out: out) if plan is None else (lambda out: fold_output(out, rows, plan.n_rows))
+    outputs = {candidates[base].label: cut(first_output[base]), candidates[shown].label: cut(first_output[shown])}
     return segmentation_examples(data.images[rows], data.masks[rows], [data.names[i] for i in rows], data.n_classes,
                                  outputs)
 
@@ -260,13 +296,19 @@ def run_segmentation_sweep(data: SegmentationData, sweep: Sweep, options: TrialO
     return replace(report, sweep=sweep_summary(report, sweep))
 
 
-def _notes(data: SegmentationData, split: Split, options: TrialOptions, outcome: TrainOutcome, width: int,
-           levels: int) -> tuple[str, ...]:
-    empty = int(data.empty()[split.test].sum())
+def _notes(data: SegmentationData, split: Split, plan: FoldPlan | None, options: TrialOptions, outcome: TrainOutcome,
+           width: int, levels: int) -> tuple[str, ...]:
     h, w = data.images.shape[-2:]
+    if plan is None:
+        empty = int(data.empty()[split.test].sum())
+        where = (f"rows are images ({h}×{w}, {data.images.shape[1]} channel(s)); metrics on {len(split.test)} held-out "
+                 f"test images ({empty} with an empty mask); early stopping on {len(split.val)} validation images "
+                 f"({split.method})")
+    else:
+        empty = int(data.empty()[plan.tested].sum())
+        where = f"rows are images ({h}×{w}, {data.images.shape[1]} channel(s)); {fold_note(plan, empty)}"
     notes = [
-        f"rows are images ({h}×{w}, {data.images.shape[1]} channel(s)); metrics on {len(split.test)} held-out test "
-        f"images ({empty} with an empty mask); early stopping on {len(split.val)} validation images ({split.method})",
+        where,
         f"model: a {levels}-level U-Net of width {width} per member, trained on whole images",
         "dice, iou: per image (mean over the classes in its truth or prediction; an empty prediction on an empty mask "
         "scores 1), then averaged over images; dice:C, iou:C leave out images where class C is in neither; "
@@ -283,6 +325,10 @@ def _notes(data: SegmentationData, split: Split, options: TrialOptions, outcome:
         notes.append(f"time budget {options.train.budget_s:g} s: {outcome.epochs_run} epochs (results depend on speed)")
     if options.seeds < 3:
         notes.append(f"only {options.seeds} seed(s): use --seeds 3 or more before trusting a verdict")
+    primary = SegScorer.metric(options.metric or "dice")
+    if primary.margin:
+        notes.append(f"verdicts: a difference in {primary.name} counts when its 95% interval excludes 0 and reaches past "
+                     f"±{primary.margin:g}; smaller ones are reported as no significant difference")
     notes.append("★ marks the best mean, not a significance claim: the verdict column says which differences hold")
     return tuple(notes)
 

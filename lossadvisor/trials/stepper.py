@@ -62,6 +62,9 @@ class Stepper:
         self.data, self.groups = data, _groups(members)
         # Cross-fitting: each member's validation rows (indices into x_val), else None (all of x_val).
         self.val_rows = None if data.folds is None else data.folds.val[[m.fold for m in members]]
+        own = data.folds is not None and data.folds.test is not None
+        self.test_rows = data.folds.test[[m.fold for m in members]] if own else None
+        self._best: list[torch.Tensor] | None = None
         seeds = [m.seed for m in members]
         # Any stacked model works (parameters with a leading member axis); the tabular MLP by default.
         self.model = build_model(seeds, device) if build_model else StackedMLP(seeds, sizes, device)
@@ -93,7 +96,8 @@ class Stepper:
         if self.val_rows is None:
             return self.member_losses(val_out, self.data.y_val, None)
         rows = self.val_rows
-        gathered = torch.gather(val_out, 1, rows.unsqueeze(-1).expand(*rows.shape, val_out.shape[-1]))
+        members = torch.arange(rows.shape[0], device=rows.device).unsqueeze(1)
+        gathered = val_out[members, rows]  # (M, validation rows, ...): any output shape (MLP rows, U-Net images)
         return self.member_losses(gathered, self.data.y_val, rows)
 
     def step(self, rows: torch.Tensor) -> None:
@@ -122,6 +126,18 @@ class Stepper:
             self.grad_sum.add_(torch.nan_to_num(grad_norm, nan=0.0, posinf=0.0) * live)
             self.grad_max.copy_(torch.maximum(self.grad_max, torch.nan_to_num(grad_norm, nan=0.0, posinf=0.0) * live))
             self.steps_active.add_(live)
+
+    def best_params(self) -> list[torch.Tensor]:
+        """Own-rows evaluation: a copy of the parameters at each member's best validation epoch so far."""
+        if self._best is None:
+            self._best = [p.detach().clone() for p in self.params]
+        return self._best
+
+    @torch.no_grad()
+    def outputs_at(self, x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """Each member's output on its own rows of ``x`` (``rows`` is (M, r)): (M, r, ...), in chunks."""
+        chunk = getattr(self.model, "eval_chunk", EVAL_CHUNK)
+        return torch.cat([self.model(x[rows[:, i : i + chunk]]) for i in range(0, rows.shape[1], chunk)], dim=1)
 
     @torch.no_grad()
     def outputs(self, x: torch.Tensor) -> torch.Tensor:

@@ -73,8 +73,13 @@ def _end_epoch(stepper: Stepper, traces: list[MemberTrace], epoch: int, score: S
     live = [i for i, t in enumerate(traces) if t.diverged_epoch is None and t.stopped_epoch is None]
     if not live:
         return
-    val_out = stepper.outputs(stepper.data.x_val)
-    val_loss = stepper.validation_losses(val_out).cpu().numpy()
+    own = stepper.test_rows is not None  # each member on its own validation rows (FoldIndex.test)
+    if own:
+        val_out = stepper.outputs_at(stepper.data.x_val, stepper.val_rows)
+        val_loss = stepper.member_losses(val_out, stepper.data.y_val, stepper.val_rows).cpu().numpy()
+    else:
+        val_out = stepper.outputs(stepper.data.x_val)
+        val_loss = stepper.validation_losses(val_out).cpu().numpy()
     val_np = val_out.cpu().numpy()
     scores = score(live, val_np[live])
     improved = []
@@ -89,12 +94,29 @@ def _end_epoch(stepper: Stepper, traces: list[MemberTrace], epoch: int, score: S
         elif config.patience is not None and epoch - trace.best_epoch >= config.patience:
             trace.stopped_epoch = epoch
             active[i] = False
-    if improved:
+    if improved and own:
+        best = torch.as_tensor(improved, device=stepper.active.device)
+        for p, kept in zip(stepper.params, stepper.best_params()):
+            kept[best] = p.detach()[best]
+    elif improved:
         same_rows = stepper.data.x_test is stepper.data.x_val  # cross-fitting: outputs on every row, once
         test_np = val_np if same_rows else stepper.outputs(stepper.data.x_test).cpu().numpy()
         for i in improved:
             traces[i].test_output = test_np[i]
     stepper.active.copy_(torch.as_tensor(active, device=stepper.active.device))
+
+
+def _predict_own_tests(stepper: Stepper, traces: list[MemberTrace]) -> None:
+    """Own-rows evaluation: every member's best weights predict its own test rows, once."""
+    if not any(t.best_epoch >= 0 for t in traces):
+        return
+    with torch.no_grad():
+        for p, kept in zip(stepper.params, stepper.best_params()):
+            p.copy_(kept)
+    test_np = stepper.outputs_at(stepper.data.x_test, stepper.test_rows).cpu().numpy()
+    for i, trace in enumerate(traces):
+        if trace.best_epoch >= 0:
+            trace.test_output = test_np[i]
 
 
 def train_members(
@@ -143,6 +165,8 @@ def train_members(
             on_epoch(epoch)
         if last or not bool(stepper.active.any()):
             break
+    if stepper.test_rows is not None:
+        _predict_own_tests(stepper, traces)
     if device.type == "cuda":
         torch.cuda.synchronize()
     return TrainOutcome(

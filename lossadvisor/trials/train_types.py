@@ -53,6 +53,11 @@ class FoldIndex:
 
     train: tuple[torch.Tensor, ...]
     val: torch.Tensor
+    # (folds, longest test fold), wrapped like ``val``. When given, each member is evaluated on its
+    # own validation rows only, keeps its best weights, and predicts its own test rows once at the
+    # end (image trials: predicting every image with every fold's model each epoch cost more than
+    # training). Its traces then hold outputs on those rows only, in order (see trials.crossfit.fold_output).
+    test: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)

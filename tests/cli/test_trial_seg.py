@@ -84,6 +84,9 @@ def test_same_seed_same_numbers(pairs):
     (["--images", "{images}", "--masks", "{masks}", "--losses", "mse"], "does not apply to a segmentation target"),
     (["--images", "{images}", "--masks", "{masks}", "--metric", "pr_auc"], "does not apply to segmentation"),
     (["--images", "{images}", "--masks", "{masks}", "--sweep", "dice.nope=1,2"], "has no parameter 'nope'"),
+    (["--images", "{images}", "--masks", "{masks}", "--folds", "2"], "--folds must be 1 (single split) or at least 3"),
+    (["--images", "{images}", "--masks", "{masks}", "--folds", "7"], "fewer than 2 images per fold"),
+    (["--images", "{images}", "--masks", "{masks}", "--folds", "0"], "--folds must be at least 1"),
 ])
 def test_error_paths(pairs, tmp_path, args, message):
     images, masks = pairs
@@ -139,3 +142,22 @@ def test_sequence_and_metric_learning_losses_are_refused_naming_what_is_supporte
     images, masks = pairs
     message = _error(_run("trial", "--images", images, "--masks", masks, "--losses", loss, *FAST))
     assert "does not fit" in message and "segmentation" in message and "multilabel" in message
+
+
+def test_small_image_sets_are_cross_fitted_unless_folds_1(pairs):
+    images, masks = pairs
+    args = ("trial", "--images", images, "--masks", masks, "--losses", "dice", "--format", "json", *FAST)
+    crossed = json.loads(_run(*args).stdout)
+    assert crossed["folds"] == {"k": 3, "scheme": "stratified", "tested_rows": 12, "rows": 12}
+    assert crossed["rows"]["test"] == 12 and any("every image tested once per seed" in n for n in crossed["notes"])
+    assert any("reaches past ±0.01" in n for n in crossed["notes"])
+    single = json.loads(_run(*args, "--folds", "1").stdout)
+    assert "folds" not in single and single["rows"]["test"] < 12
+
+
+def test_manifest_with_too_few_groups_for_the_folds(tmp_path):
+    images, masks = write_pairs(tmp_path, n=12)
+    lines = ["image,mask,group"] + [f"images/im_{i:02d}.png,masks/im_{i:02d}.png,p{i // 4}" for i in range(12)]
+    (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n")
+    result = _run("trial", "--manifest", tmp_path / "manifest.csv", "--folds", "5", *FAST)
+    assert "--folds 5 needs at least 5 groups in the manifest" in _error(result)

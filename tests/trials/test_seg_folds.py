@@ -1,0 +1,137 @@
+"""Cross-fitted segmentation trials: folds of images, own-rows evaluation, the practical margin of verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lossadvisor.errors import LossAdvisorError
+from lossadvisor.trials import crossfit, seg_run
+from lossadvisor.trials.candidates import CandidateSpec
+from lossadvisor.trials.crossfit import fold_output
+from lossadvisor.trials.results import TrialOptions
+from lossadvisor.trials.seg_data import load_segmentation
+from lossadvisor.trials.seg_folds import choose_image_folds, plan_image_folds, presence_strata
+from lossadvisor.trials.seg_run import run_segmentation_trials
+from lossadvisor.trials.stats import BETTER, SAME, WORSE, verdict
+from lossadvisor.trials.train_types import TrainConfig
+from tests.seg_fixtures import write_pairs
+
+TINY = TrainConfig(batch_size=4, epochs=2, patience=None)
+SPECS = [CandidateSpec("cross_entropy", {}, True), CandidateSpec("dice_ce", {})]
+
+
+def test_choose_image_folds_defaults_and_errors():
+    assert choose_image_folds(None, 40) == 3 and choose_image_folds(None, 99) == 3
+    assert choose_image_folds(None, 100) == 1 and choose_image_folds(1, 40) == 1 and choose_image_folds(5, 40) == 5
+    with pytest.raises(LossAdvisorError, match="at least 3"):
+        choose_image_folds(2, 40)
+    with pytest.raises(LossAdvisorError, match="fewer than 2 images per fold"):
+        choose_image_folds(7, 12)
+    with pytest.raises(LossAdvisorError, match="at least 1"):
+        choose_image_folds(0, 40)
+
+
+def test_presence_strata_folds_rare_combinations():
+    masks = np.zeros((9, 2, 2), dtype=np.int64)
+    masks[3:7, 0, 0] = 1          # four images with class 1 only
+    masks[7, 0, 0], masks[7, 1, 1] = 1, 2  # one with both: too rare for 3 folds → "fg"
+    masks[8, 1, 1] = 2            # one with class 2 only: too rare → "fg"
+    strata = presence_strata(masks, 3, smallest=3)
+    assert strata[:3].tolist() == ["00"] * 3 and strata[3:7].tolist() == ["10"] * 4
+    # "fg" has 2 < 3 members, so it joins the commonest label
+    assert strata[7] == strata[8] == "10"
+
+
+def test_folds_test_every_image_once_per_seed_with_empty_images_in_every_fold(tmp_path):
+    data = load_segmentation(*write_pairs(tmp_path, n=15))
+    plan = plan_image_folds(data.masks, data.n_classes, None, 3, [0, 1])
+    assert plan.k == 3 and plan.n_rows == 15 and len(plan.splits) == 6
+    for s in range(2):
+        splits = plan.splits[3 * s : 3 * s + 3]
+        assert sorted(np.concatenate([sp.test for sp in splits]).tolist()) == list(range(15))
+        for sp in splits:
+            assert not (set(sp.train) & set(sp.val) or set(sp.train) & set(sp.test) or set(sp.val) & set(sp.test))
+            assert data.empty()[sp.test].any()
+    assert [sp.test.tolist() for sp in plan.splits[:3]] != [sp.test.tolist() for sp in plan.splits[3:]]
+
+
+def test_grouped_folds_keep_groups_whole_and_need_k_groups(tmp_path):
+    images, masks = write_pairs(tmp_path, n=12)
+    lines = ["image,mask,group"] + [f"images/im_{i:02d}.png,masks/im_{i:02d}.png,p{i // 3}" for i in range(12)]
+    (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n")
+    data = load_segmentation(None, None, tmp_path / "manifest.csv")
+    plan = plan_image_folds(data.masks, data.n_classes, data.groups, 3, [0])
+    groups = np.asarray(data.groups)
+    assert plan.scheme == "grouped"
+    for sp in plan.splits:
+        assert not set(groups[sp.test]) & (set(groups[sp.train]) | set(groups[sp.val]))
+    with pytest.raises(LossAdvisorError, match="at least 5 groups"):
+        plan_image_folds(data.masks, data.n_classes, data.groups, 5, [0])
+
+
+def test_fold_output_reads_all_row_or_own_row_outputs():
+    every = np.arange(10.0)[:, None]
+    assert fold_output(every, np.array([2, 5]), 10)[:, 0].tolist() == [2.0, 5.0]
+    own = np.array([[7.0], [8.0], [7.0]])  # own rows (7, 8), wrapped to a padded length of 3
+    assert fold_output(own, np.array([7, 8]), 10)[:, 0].tolist() == [7.0, 8.0]
+
+
+def test_cross_fitted_trial_tests_every_image_and_is_deterministic(tmp_path):
+    data = load_segmentation(*write_pairs(tmp_path, n=12))
+    options = TrialOptions(seeds=2, bootstrap=50, device="cpu", train=TINY, folds=3)
+    report = run_segmentation_trials(data, SPECS, options)
+    assert report.folds == {"k": 3, "scheme": "stratified", "tested_rows": 12, "rows": 12}
+    assert report.rows["test"] == 12 and report.split.startswith("cross-fitted, 3 stratified folds")
+    assert any("every image tested once per seed (12 test images, 3 with an empty mask)" in n for n in report.notes)
+    assert all(len(c.seeds) == 2 and all(s.metrics for s in c.seeds) for c in report.candidates)
+    assert report.candidates[1].comparison is not None
+    again = run_segmentation_trials(data, SPECS, options)
+    assert [[s.metrics for s in c.seeds] for c in again.candidates] == [[s.metrics for s in c.seeds] for c in report.candidates]
+    assert report.examples and report.examples[0].name in data.names
+
+
+def test_own_rows_evaluation_matches_scoring_every_image(tmp_path, monkeypatch):
+    """Members predicting only their own images (best weights, once at the end) score exactly as
+    members predicting every image at every improvement (the tables' way)."""
+    data = load_segmentation(*write_pairs(tmp_path, n=12))
+    options = TrialOptions(seeds=1, bootstrap=20, device="cpu", train=replace(TINY, epochs=3), folds=3)
+    own = run_segmentation_trials(data, SPECS, options)
+    real = crossfit.fold_index  # seg_run imports it when building the tensors
+    monkeypatch.setattr(crossfit, "fold_index", lambda plan, device, own_rows=False: real(plan, device, False))
+    every = run_segmentation_trials(data, SPECS, options)
+    for a, b in zip(own.candidates, every.candidates):
+        for sa, sb in zip(a.seeds, b.seeds):
+            assert sa.best_epoch == sb.best_epoch
+            for name, value in sa.metrics.items():
+                assert value == pytest.approx(sb.metrics[name], abs=1e-6), name
+
+
+def test_batched_and_sequential_cross_fitting_agree(tmp_path):
+    data = load_segmentation(*write_pairs(tmp_path, n=12))
+    options = TrialOptions(seeds=1, bootstrap=20, device="cpu", train=TINY, folds=3)
+    batched = run_segmentation_trials(data, SPECS, options)
+    sequential = run_segmentation_trials(data, SPECS, replace(options, batched=False))
+    for a, b in zip(batched.candidates, sequential.candidates):
+        for name, (mean, _) in a.summary.items():
+            assert mean == pytest.approx(b.summary[name][0], abs=1e-4), name
+
+
+@pytest.mark.parametrize("low, high, margin, expected", [
+    (0.0003, 0.0023, 0.01, SAME),     # real but negligible: within the margin
+    (0.0003, 0.0023, 0.0, BETTER),    # margin 0 (tables): any reliable difference counts
+    (0.002, 0.05, 0.01, BETTER),      # excludes 0 and reaches past the margin
+    (-0.05, -0.002, 0.01, WORSE),
+    (-0.004, -0.001, 0.01, SAME),
+    (-0.02, 0.3, 0.01, SAME),         # crosses 0
+])
+def test_verdict_practical_margin(low, high, margin, expected):
+    assert verdict(low, high, True, margin) == expected
+
+
+def test_segmentation_metrics_carry_margins():
+    assert seg_run.SegScorer.metric("dice").margin == 0.01
+    assert seg_run.SegScorer.metric("dice:3").margin == 0.01
+    assert seg_run.SegScorer.metric("hd95").margin == 1.0 and seg_run.SegScorer.metric("empty_fp_rate").margin == 0.0
