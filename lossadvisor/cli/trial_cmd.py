@@ -49,7 +49,7 @@ def trial(
     objective: Annotated[Optional[str], typer.Option("--objective", help="recall | precision | f1 | fbeta:B | balanced_accuracy | calibration | accuracy | mae | rmse | quantile:Q", rich_help_panel=CANDIDATES)] = None,
     metric: Annotated[Optional[str], typer.Option("--metric", help="Metric that decides (default from the task and objective).", rich_help_panel=FIT)] = None,
     seeds: Annotated[int, typer.Option("--seeds", help="Paired seeds per candidate.", min=1, rich_help_panel=FIT)] = 3,
-    folds: Annotated[Optional[int], typer.Option("--folds", help="Cross-fitting folds: every row tested once per seed (K ≥ 3); 1 = one train/validation/test split [default: 5 under 20,000 rows, else 1].", show_default=False, rich_help_panel=FIT)] = None,
+    folds: Annotated[Optional[int], typer.Option("--folds", help="Cross-fitting folds: every row tested once per seed (K ≥ 3); 1 = one train/validation/test split [default: 5 under 20,000 rows, 3 under 100 images, else 1].", show_default=False, rich_help_panel=FIT)] = None,
     epochs: Annotated[Optional[int], typer.Option("--epochs", help="Most epochs per fit (early stopping may end sooner) [default: 10; 30 for images].", min=1, show_default=False, rich_help_panel=FIT)] = None,
     budget: Annotated[Optional[float], typer.Option("--budget", help="Stop after about this many seconds of training.", min=0.1, rich_help_panel=FIT)] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Rows (or images) per minibatch [default: 256; 8 images].", min=1, show_default=False, rich_help_panel=FIT)] = None,
