@@ -327,8 +327,8 @@ def _notes(data: SegmentationData, split: Split, plan: FoldPlan | None, options:
         notes.append(f"only {options.seeds} seed(s): use --seeds 3 or more before trusting a verdict")
     primary = SegScorer.metric(options.metric or "dice")
     if primary.margin:
-        notes.append(f"verdicts: a difference in {primary.name} counts when its 95% interval excludes 0 and reaches past "
-                     f"±{primary.margin:g}; smaller ones are reported as no significant difference")
+        notes.append(f"verdicts: a difference in {primary.name} counts when its whole 95% interval lies beyond "
+                     f"±{primary.margin:g}; otherwise it is reported as no significant difference")
     notes.append("★ marks the best mean, not a significance claim: the verdict column says which differences hold")
     return tuple(notes)
 

@@ -93,20 +93,19 @@ def paired_bootstrap(
 
 
 def verdict(low: float, high: float, higher_is_better: bool, margin: float = 0.0) -> str:
-    """better / worse when the interval excludes zero and reaches past ±``margin``, else no significant difference.
+    """better / worse when the whole interval lies beyond ±``margin``, else no significant difference.
 
-    ``margin`` is the smallest difference that matters in practice (0 for tables: any reliable
-    difference counts). An interval that excludes zero but lies wholly within ±margin is a real but
-    negligible difference, reported as no significant difference: with many test units (every
-    image of a cross-fitted trial) a 0.001 Dice gap between two equally good losses is detectable,
-    and calling it "better" would mislead (the region of practical equivalence of Kruschke 2018,
-    "Rejecting or accepting parameter values in Bayesian estimation", AMPPS 1(2), and Benavoli et al.
-    2017, JMLR 18(77), §3, applied to the bootstrap interval).
+    ``margin`` bounds the region of practical equivalence, the differences too small to matter (0 for
+    tables: an interval that excludes zero decides). The decision rule is Kruschke's (2018, "Rejecting
+    or accepting parameter values in Bayesian estimation", AMPPS 1(2); Benavoli et al. 2017, JMLR
+    18(77), §3) applied to the bootstrap interval: with many test units (every image of a
+    cross-fitted trial) a 0.005 Dice gap between two equally good losses is detectable, and only an
+    interval wholly past the margin says the difference is both real and large enough to act on.
     """
     if not (np.isfinite(low) and np.isfinite(high)):
         return "not compared"
-    if low > 0 and high > margin:
+    if low > margin:
         return BETTER if higher_is_better else WORSE
-    if high < 0 and low < -margin:
+    if high < -margin:
         return WORSE if higher_is_better else BETTER
     return SAME

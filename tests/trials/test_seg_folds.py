@@ -122,9 +122,10 @@ def test_batched_and_sequential_cross_fitting_agree(tmp_path):
 @pytest.mark.parametrize("low, high, margin, expected", [
     (0.0003, 0.0023, 0.01, SAME),     # real but negligible: within the margin
     (0.0003, 0.0023, 0.0, BETTER),    # margin 0 (tables): any reliable difference counts
-    (0.002, 0.05, 0.01, BETTER),      # excludes 0 and reaches past the margin
-    (-0.05, -0.002, 0.01, WORSE),
-    (-0.004, -0.001, 0.01, SAME),
+    (0.012, 0.05, 0.01, BETTER),      # wholly past the margin
+    (0.002, 0.05, 0.01, SAME),        # real, but it may be negligible
+    (-0.05, -0.012, 0.01, WORSE),
+    (-0.010, -0.004, 0.01, SAME),     # tversky on the balanced control: 0.7 Dice points lower
     (-0.02, 0.3, 0.01, SAME),         # crosses 0
 ])
 def test_verdict_practical_margin(low, high, margin, expected):
