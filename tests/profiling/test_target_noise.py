@@ -107,6 +107,27 @@ def test_first_numeric_target_carries_its_contamination_at_the_top_level():
     assert profile.target_stats.contamination == profile.targets[0].target_stats.contamination
 
 
+def test_gross_errors_are_measured_per_numeric_target():
+    """e is c's twin with 8% of its values pushed 8-12 robust σ away: only e reads as contaminated."""
+    rng = np.random.default_rng(5)
+    n = 400
+    x = rng.normal(size=(n, 2))
+    frame = pd.DataFrame(x, columns=["f1", "f2"])
+    frame["c"] = 2 * x[:, 0] + 0.2 * rng.normal(size=n)
+    e = x[:, 1] + 0.2 * rng.normal(size=n)
+    wrong = rng.choice(n, size=int(0.08 * n), replace=False)
+    e[wrong] += rng.choice([-1, 1], size=len(wrong)) * rng.uniform(8, 12, size=len(wrong)) * 1.4826 * np.median(
+        np.abs(e - np.median(e)))
+    frame["e"] = e
+    profile = profile_table(frame, target="c,e")
+    c, e_section = (t.target_stats.contamination for t in profile.targets)
+    assert not c.contaminated and c.gross_error_fraction < 0.01
+    assert e_section.contaminated and e_section.gross_error_fraction == pytest.approx(0.08, abs=0.02)
+    # e's measured contamination puts a median loss first under the default RMSE objective; c keeps MSE.
+    chosen = {t.name: t.chosen.loss for t in recommend(profile).targets}
+    assert chosen["c"] == "mse" and chosen["e"] in ("quantile", "mae")
+
+
 def test_no_noise_switches_every_estimate_off(noisy):
     frame, _, _ = noisy
     profile = profile_table(frame, target="a,b,c", noise=False)
