@@ -3,7 +3,8 @@
 A multi-target profile holds one section per target (``targets``, :mod:`lossadvisor.profiling.target_section`).
 :func:`target_view` turns each into the profile a single-target table of that column would have, so
 the whole rule base runs per target on that target's own facts: a heavy tail in the third column
-fires the heavy-tail rules for the third target only, and Huber's δ comes from each target's own MAD.
+fires the heavy-tail rules for the third target only, Huber's δ comes from each target's own MAD, and a
+class column whose own label-noise estimate is high fires the noise-robust rules for that target only.
 The top candidate of each target's recommendation is its configured loss.
 
 The combinations (guide 6.1.4, 6.3.8):
@@ -38,7 +39,7 @@ FIRST_COLUMN_FACTS = ("target_stats.", "classes.", "label_noise.")
 def target_view(profile: Profile, section: TargetProfile) -> Profile:
     """The profile of a table whose only target is this one: the section's facts replace the first column's."""
     return replace(profile, task=section.kind, target=(section.name,), target_stats=section.target_stats,
-                   classes=section.classes, label_noise=None, targets=None)
+                   classes=section.classes, label_noise=section.label_noise, targets=None)
 
 
 def top_level_facts(facts: Mapping[str, Any]) -> dict[str, Any]:

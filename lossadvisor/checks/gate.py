@@ -30,6 +30,7 @@ from lossadvisor.checks.drift_checks import (
 )
 from lossadvisor.checks.group_checks import check_group_shift
 from lossadvisor.checks.outcome import CheckResult, CheckSpec, Finding, Thresholds
+from lossadvisor.checks.target_checks import runs_per_target, target_outcomes
 from lossadvisor.profiling.drift import Drift, compare_profiles
 from lossadvisor.profiling.profile import Profile, profile_of
 
@@ -40,11 +41,17 @@ def run_checks(
 ) -> tuple[Finding, ...]:
     """Run every enabled check on a Profile or its JSON dict (and the drift checks against a baseline)."""
     current = profile_of(profile)
-    drift: Drift | None = None if baseline is None else compare_profiles(profile_of(baseline), current)
+    before = None if baseline is None else profile_of(baseline)
+    drift: Drift | None = None if before is None else compare_profiles(before, current)
     findings = []
     for spec in CHECKS:
         level = level_of(spec, thresholds)
         if level == "off" or getattr(thresholds, spec.key) is None or (spec.drift and drift is None):
+            continue
+        if runs_per_target(spec, current):   # multi-target: one finding per target, naming it
+            findings += [Finding(spec.id, spec.name, level, outcome.status, f"target '{name}': {outcome.message}",
+                                 outcome.observed, outcome.limit, target=name)
+                         for name, outcome in target_outcomes(spec, current, before, thresholds)]
             continue
         outcome = spec.run(current, drift, thresholds)
         findings.append(Finding(spec.id, spec.name, level, *outcome))

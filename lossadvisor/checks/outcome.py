@@ -55,6 +55,12 @@ class Finding:
     message: str
     observed: Any = None
     limit: Any = None
+    target: str | None = None   # multi-target data: the target a target-level check ran on (None: the table)
+
+    @property
+    def title(self) -> str:
+        """The check's ID and name, and its target when it ran on one: "CHK-NOISE-001 max-noise [b]"."""
+        return f"{self.id} {self.name}" + (f" [{self.target}]" if self.target is not None else "")
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,9 @@ def _multitarget(dataset, source, loss_names, candidates, sweep, seeds, metric, 
     from lossadvisor.trials.multitarget_heads import configured_heads
     from lossadvisor.trials.plan import trial_options
 
-    profile = source.profile(dataset, noise=False)
+    # Each head's loss is its target's recommendation, which reads that target's own noise facts (a noisy
+    # class column gets a noise-robust head); --no-noise skips the estimates, as for recommend.
+    profile = source.profile(dataset)
     facts = DataFacts.from_profile(profile)
     heads, head_notes = configured_heads(profile, objective, configured_rules(Path.cwd()))  # each target's own loss
     options = trial_options(seeds=seeds, seed=source.seed, metric=metric, objective=objective, batched=not no_batch,

@@ -102,12 +102,16 @@ def target_findings(stats) -> list[Finding]:
     return found
 
 
-def per_target_findings(targets) -> list[Finding]:
-    """The target and balance findings of each target of a multi-target profile, each naming its target."""
+def per_target_findings(targets, noise_attempted: bool = False) -> list[Finding]:
+    """The target, balance and label-noise findings of each target of a multi-target profile, each naming
+    its target; ``noise_attempted``: the noise was measured (no ``--no-noise``), so a class target without an
+    estimate says why."""
     found = []
     for section in targets:
         own = target_findings(section.target_stats) if section.target_stats is not None else \
             balance_findings(section.classes) if section.classes is not None else []
+        if section.classes is not None:
+            own += noise_findings(section.label_noise, attempted=noise_attempted)
         found += [Finding(f.code, f"target '{section.name}': {f.message}", f.severity) for f in own]
     return found
 
@@ -162,11 +166,12 @@ def profile_findings(profile, cardinality: dict[str, int], noise_attempted: bool
     found += nonfinite_target_findings(nonfinite, stats.nonfinite - infinite if stats is not None else 0)
     if profile.classes is not None:
         found += balance_findings(profile.classes)
-    found += noise_findings(profile.label_noise, attempted=noise_attempted)
     if profile.targets:  # multi-target: each target's findings, named (the top-level stats repeat the first target's)
-        found += per_target_findings(profile.targets)
-    elif stats is not None:
-        found += target_findings(stats)
+        found += per_target_findings(profile.targets, noise_attempted)
+    else:
+        found += noise_findings(profile.label_noise, attempted=noise_attempted)
+        if stats is not None:
+            found += target_findings(stats)
     if profile.masks is not None:
         found += mask_findings(profile.masks)
     return found

@@ -22,6 +22,7 @@ from lossadvisor.profiling.overview import profile_overview
 from lossadvisor.profiling.structure import profile_structure
 from lossadvisor.profiling.target import target_stats
 from lossadvisor.profiling.target_measure import measure_targets
+from lossadvisor.profiling.target_section import TargetProfile
 from lossadvisor.profiling.profile import Profile
 from lossadvisor.profiling.task import infer_task
 from lossadvisor.vocabulary import REGRESSION_TASKS, SINGLE_LABEL_TASKS
@@ -73,6 +74,9 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
         # Each target on its own; the top-level target_stats keep describing the first column (schema 1.0),
         # when it is numeric.
         per_target = measure_targets(frame, target, features, options.seed)
+        if options.noise:
+            groups = frame[structure.group_column] if structure.group_column else None
+            per_target = measure_target_noise(per_target, frame, features, kinds, options, groups)
         stats = per_target[0].target_stats
     elif task in SINGLE_LABEL_TASKS:
         classes = class_balance(frame[target[0]], load.positive_class)
@@ -96,7 +100,7 @@ def profile_dataset(dataset: Dataset, options: ProfileOptions = ProfileOptions()
     distinct = {n: overview.distinct[n] if n in overview.distinct else int(frame[n].nunique())
                 for n, k in kinds.items() if k == "categorical" and n not in target}
     cardinality = {n: count for n, count in distinct.items() if count > HIGH_CARDINALITY}
-    noise_attempted = task in SINGLE_LABEL_TASKS and options.noise
+    noise_attempted = task in (*SINGLE_LABEL_TASKS, "multitarget") and options.noise
     findings = F.profile_findings(profile, cardinality, noise_attempted)
     return replace(profile, warnings=(*encoding_findings(dataset.encoding), *findings))
 
@@ -121,6 +125,31 @@ def target_nonfinite(frame: pd.DataFrame, target: tuple[str, ...]) -> dict[str, 
         counts[name] = {"nan": int(column.isna().sum()), "posinf": int(np.isposinf(numeric).sum()),
                         "neginf": int(np.isneginf(numeric).sum())}
     return counts
+
+
+def measure_target_noise(sections: tuple[TargetProfile, ...], frame: pd.DataFrame, features: pd.DataFrame,
+                         kinds: dict[str, str], options: ProfileOptions,
+                         groups: pd.Series | None = None) -> tuple[TargetProfile, ...]:
+    """Each target of a multi-target table with its own noise measure: the label-noise estimate of a class
+    target, the gross target errors (``target_stats.contamination``) of a numeric one.
+
+    The models read ``features``, the columns that are no target (``Dataset.features``), never another
+    target: the multi-task model that will be trained predicts every target from the features alone, so
+    the question is how many of *this* target's labels the features contradict. A second target as a feature
+    would leak: a column derived from this one (a code and its name, a price and its band) predicts even the
+    wrong labels, which would then read as clean; and a noisy second target would pass its noise on.
+    Each estimate leaves out the rows where its own target is missing.
+    """
+    measured = []
+    for section in sections:
+        column = frame[section.name]
+        if section.target_stats is not None:
+            contamination = measure_target_errors(features, column, kinds, options, groups)
+            section = replace(section, target_stats=replace(section.target_stats, contamination=contamination))
+        elif section.classes is not None:
+            section = replace(section, label_noise=_estimate_noise(features, column, kinds, options, groups))
+        measured.append(section)
+    return tuple(measured)
 
 
 def measure_target_errors(features: pd.DataFrame, target: pd.Series, kinds: dict[str, str],

@@ -105,7 +105,13 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
     from lossadvisor.profiling import findings as F
     from lossadvisor.profiling.balance import class_balance, multilabel_balance, multilabel_indicators
     from lossadvisor.profiling.feature_outliers import feature_outliers
-    from lossadvisor.profiling.measure import HIGH_CARDINALITY, _estimate_noise, measure_target_errors, target_nonfinite
+    from lossadvisor.profiling.measure import (
+        HIGH_CARDINALITY,
+        _estimate_noise,
+        measure_target_errors,
+        measure_target_noise,
+        target_nonfinite,
+    )
     from lossadvisor.profiling.profile import Profile
     from lossadvisor.profiling.structure import profile_structure
     from lossadvisor.profiling.target import target_stats
@@ -137,20 +143,22 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
         classes = class_balance(task_frame[target[0]], load.positive_class)
         if options.noise:
             groups = sample[structure.group_column] if structure.group_column else None
-            noise = _estimate_noise(features, sample[target[0]], kinds, options, groups)
-            if noise is not None:
-                noise = replace(noise, suspects=tuple(replace(s, row=int(result.sample_positions[s.row]))
-                                                      for s in noise.suspects))
+            noise = _file_rows(_estimate_noise(features, sample[target[0]], kinds, options, groups),
+                               result.sample_positions)
     elif task == "multilabel":
         classes = multilabel_balance(multilabel_indicators(task_frame, target, load.label_separator))
     elif task in REGRESSION_TASKS:
         per_target = _per_target(sample, target, features, task, options.seed)
+        groups = sample[structure.group_column] if structure.group_column else None
+        if per_target is not None and options.noise:   # each target's own noise measure, on the seeded sample
+            per_target = tuple(replace(t, label_noise=_file_rows(t.label_noise, result.sample_positions))
+                               for t in measure_target_noise(per_target, sample, features, kinds, options, groups))
         if per_target is None or per_target[0].numeric:
             stats = _target_stats(result, sample, features, target, task, options.seed, exact_target, target_stats)
             if options.noise:   # gross target errors, measured on the seeded sample like the label-noise model
-                groups = sample[structure.group_column] if structure.group_column else None
-                stats = replace(stats, contamination=measure_target_errors(features, sample[target[0]], kinds,
-                                                                           options, groups))
+                contamination = measure_target_errors(features, sample[target[0]], kinds, options, groups) \
+                    if per_target is None else per_target[0].target_stats.contamination
+                stats = replace(stats, contamination=contamination)
     outliers = feature_outliers(features, kinds, options.seed)
     nonfinite = target_nonfinite(task_frame, target)
     if exact_target is None:
@@ -162,8 +170,15 @@ def _assemble(result, label: str, load: LoadOptions, options, stream: StreamOpti
                       classes, noise, stats, outliers, None, nonfinite, sampling=sampling, targets=per_target)
     cardinality = {n: columns[n].distinct.count for n, k in kinds.items()
                    if k == "categorical" and n not in target and columns[n].distinct.count > HIGH_CARDINALITY}
-    noise_attempted = task in SINGLE_LABEL_TASKS and options.noise
+    noise_attempted = task in (*SINGLE_LABEL_TASKS, "multitarget") and options.noise
     return replace(profile, warnings=tuple(F.profile_findings(profile, cardinality, noise_attempted)))
+
+
+def _file_rows(noise, positions):
+    """A label-noise estimate made on the sample, its suspects' rows renumbered to their rows in the file."""
+    if noise is None:
+        return None
+    return replace(noise, suspects=tuple(replace(s, row=int(positions[s.row])) for s in noise.suspects))
 
 
 def _overview(result):
@@ -271,7 +286,7 @@ def _sampling(result, stream: StreamOptions, seed: int, target_exact: bool, task
                                           f"standard error {HLL_STANDARD_ERROR:.2%}: {', '.join(estimated)}")
     from_sample = ["label_noise", "feature_outliers"] + (["structure time-series facts"] if timeseries else [])
     if task == "multitarget":
-        from_sample.append("targets (each target's kind, target_stats and classes)")
+        from_sample.append("targets (each target's kind, target_stats, classes and label_noise)")
     if task in REGRESSION_TASKS:
         from_sample += ["target_stats.variance_mean_slope", "target_stats.sample", "target_stats.contamination"]
         if not target_exact:

@@ -97,6 +97,7 @@ def _finding_dict(finding: Finding, result: CheckResult) -> dict:
         "message": finding.message,
         "observed": _plain(finding.observed),
         "limit": _plain(finding.limit),
+        "target": finding.target,
     }
 
 
@@ -129,7 +130,7 @@ def render_junit(result: CheckResult) -> str:
         skipped=str(counts["skipped"]),
     )
     for finding in result.findings:
-        case = ET.SubElement(suite, "testcase", classname="lossadvisor.check", name=f"{finding.id} {finding.name}")
+        case = ET.SubElement(suite, "testcase", classname="lossadvisor.check", name=finding.title)
         if result.blocking(finding):
             failure = ET.SubElement(case, "failure", message=finding.message, type=finding.level)
             failure.text = f"{finding.level}: {finding.message}"
@@ -157,7 +158,7 @@ def render_github(result: CheckResult) -> str:
         if finding.status != FAILED:
             continue
         command = "error" if result.blocking(finding) else "warning"
-        properties = f"file={_escape_property(result.source)},title={_escape_property(f'{finding.id} {finding.name}')}"
+        properties = f"file={_escape_property(result.source)},title={_escape_property(finding.title)}"
         lines.append(f"::{command} {properties}::{_escape_data(finding.message)}")
     lines.append(f"lossadvisor check {result.source}: {summary_line(result)}")
     return "\n".join(lines) + "\n"

@@ -113,6 +113,12 @@ def _target_row(section: TargetProfile) -> tuple[str, str]:
     if c is not None:
         text += (f"; {len(c.counts)} classes, imbalance ratio {_fmt(c.imbalance_ratio)}, minority "
                  f"'{c.minority}' {c.saved_proportions[str(c.minority)]:.1%}")
+    n = section.label_noise
+    if n is not None:
+        text += ("; label noise not estimated" if n.estimated_rate is None else
+                 f"; label noise {n.estimated_rate:.1%} ({n.reliability} reliability)")
+    if t is not None and t.contamination is not None:
+        text += f", gross errors {t.contamination.gross_error_fraction:.1%}"
     if section.missing:
         text += f"; {section.missing} missing"
     return str(section.name), text

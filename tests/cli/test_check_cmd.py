@@ -157,7 +157,7 @@ def test_json_report_is_versioned_and_complete(runner, table):
     assert by_id["CHK-IMB-001"] == {
         "id": "CHK-IMB-001", "name": "max-imbalance", "level": "error", "status": "failed", "blocking": True,
         "message": "imbalance ratio 19.0 exceeds the maximum 18 (majority 'ok' / minority 'fraud')",
-        "observed": 19.0, "limit": 18,
+        "observed": 19.0, "limit": 18, "target": None,
     }
     assert by_id["CHK-EXP-001"]["status"] == "passed"
     assert by_id["CHK-TGT-002"]["status"] == "skipped"
