@@ -113,3 +113,29 @@ def test_the_report_says_groups_were_resampled_and_how_many():
     assert "12 group(s) tested (60 rows)" in note and "rough" not in note
     few = resampling_note(np.repeat(np.arange(4), 5))
     assert "4 group(s) tested (20 rows)" in few and "with under 10 groups tested the interval is rough" in few
+
+
+def test_one_row_per_group_is_exactly_the_row_bootstrap():
+    y, a, _, _ = _duplicated_table(n_groups=40, copies=1)
+    scores = [lambda w: M.roc_auc(y, a, w)]
+    singletons = np.array([f"row-{i:02d}" for i in range(40)])   # every row its own group, codes in row order
+    assert np.array_equal(replicate_scores(scores, 40, 300, 9, singletons), replicate_scores(scores, 40, 300, 9))
+
+
+def test_sensitive_group_gaps_resample_the_split_groups_too():
+    pytest.importorskip("fairlearn")
+    from lossadvisor.trials.group_metrics import measure_group_gaps
+
+    rng = np.random.default_rng(0)
+    patients = np.repeat(np.arange(40), 5)               # 40 patients × 5 rows, sex constant per patient
+    sex = np.where(patients % 2 == 0, "f", "m")
+    y = rng.integers(0, 2, len(patients))
+    wrong = (rng.random(40) < np.where(np.arange(40) % 2 == 0, 0.1, 0.3))[patients]   # a patient is read well or badly
+    pred = np.where(wrong, 1 - y, y)
+    args = (sex, ["sex"], y, [[pred]], ["base"], "binary", 0, 400, 0)
+    rows = measure_group_gaps(*args).candidates[0].gaps["error_rate_gap"]
+    grouped = measure_group_gaps(*args, clusters=patients).candidates[0].gaps["error_rate_gap"]
+    assert grouped.difference == rows.difference                     # the point estimate does not move
+    assert (grouped.ci_high - grouped.ci_low) > 1.5 * (rows.ci_high - rows.ci_low)
+    singles = measure_group_gaps(*args, clusters=np.arange(len(y))).candidates[0].gaps["error_rate_gap"]
+    assert (singles.ci_low, singles.ci_high) == (rows.ci_low, rows.ci_high)   # one row per group: the row bootstrap
