@@ -10,6 +10,8 @@ best configuration minus the reference.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
+
 from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.prepare import PreparedData
 from lossadvisor.trials.results import CandidateResult, TrialOptions
@@ -32,6 +34,7 @@ class SearchReport:
     test_rows: int
     final_seconds: float
     classes: tuple[str, ...] = ()
+    resampling: Mapping[str, Any] | None = None  # grouped split: the intervals resample whole groups (cluster_boot)
 
     @property
     def full_fit_equivalents(self) -> float:
@@ -48,7 +51,7 @@ def compare_on_test(prepared: PreparedData, outcome: SearchOutcome, baseline: Ca
     import torch
 
     from lossadvisor.trials import metrics as M
-    from lossadvisor.trials.cluster_boot import cluster_codes
+    from lossadvisor.trials.cluster_boot import cluster_codes, resampling_summary
     from lossadvisor.trials.compare import compare_candidates, score_candidate
     from lossadvisor.trials.evaluate import Scorer
     from lossadvisor.trials.members import build_loss_module, build_members, fill_data_params, resolve_device, to_tensors
@@ -80,5 +83,5 @@ def compare_on_test(prepared: PreparedData, outcome: SearchOutcome, baseline: Ca
     vs_default, _ = compare_candidates(results, by_candidate, 1, traces, members, scorer, options, clusters)
     return SearchReport(prepared.task, outcome, vs_base[0], vs_base[1], vs_base[2], vs_base[2].comparison,
                         vs_default[2].comparison, default_source, len(prepared.split.test),
-                        round(time.perf_counter() - start, 3), tuple(prepared.classes))
+                        round(time.perf_counter() - start, 3), tuple(prepared.classes), resampling_summary(clusters))
 

@@ -121,3 +121,19 @@ def test_multi_target_grouped_trial_resamples_groups(grouped_csv, drawn):
     assert any(n.startswith(f"intervals resample whole groups (cluster bootstrap, Davison & Hinkley 1997 §3.8): "
                             f"{resampling['groups_tested']} group(s)") for n in report["notes"])
     assert drawn and all(len(np.unique(c)) == resampling["groups_tested"] for c in drawn)
+
+
+def test_search_on_grouped_data_compares_by_whole_groups(grouped_csv):
+    pytest.importorskip("optuna")
+    args = ("search", grouped_csv, "--target", "y", "--group-column", "patient", "--family", "focal", "--trials", "2",
+            "--seeds", "1", "--epochs", "2", "--bootstrap", "100", "--no-noise")
+    result = _run(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    final = json.loads(result.stdout)["final"]
+    assert final["resampling"]["unit"] == "groups" and final["resampling"]["rows_tested"] == final["test_rows"]
+    groups = final["resampling"]["groups_tested"]
+    assert final["test_rows"] == PER_GROUP * groups
+    text = _run(*args)
+    assert text.exit_code == 0, text.output
+    assert f"held-out comparison on {final['test_rows']} test rows ({groups} groups; the intervals resample whole " \
+           "groups)" in text.stdout
