@@ -50,6 +50,10 @@ def resampling_note(clusters: np.ndarray | None) -> str | None:
     note = (f"intervals resample whole groups (cluster bootstrap, Davison & Hinkley 1997 §3.8): {groups} group(s) "
             f"tested ({rows} rows); each replicate draws {groups} groups with replacement, so a group's rows move "
             "together")
+    if groups == 1:
+        return (f"only 1 group tested ({rows} rows): the intervals resample whole groups (cluster bootstrap, "
+                "Davison & Hinkley 1997 §3.8) and one group gives no interval, so candidates are not compared; "
+                "use data with more groups, or cross-fitting (--folds) to test every group")
     if groups < FEW_GROUPS:
         note += (f"; with under {FEW_GROUPS} groups tested the interval is rough (it can only reflect the "
                  "variation between the groups it has)")

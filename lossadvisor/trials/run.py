@@ -17,7 +17,7 @@ import pandas as pd
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials import metrics as M
 from lossadvisor.trials.candidates import CandidateSpec, Sweep, sweep_candidates
-from lossadvisor.trials.cluster_boot import resampling_note, resampling_summary, cluster_codes
+from lossadvisor.trials.cluster_boot import cluster_codes, resampling_note, resampling_summary
 from lossadvisor.trials.compare import compare_candidates, score_candidate
 from lossadvisor.trials.evaluate import Scorer
 from lossadvisor.trials.folds import FoldPlan
@@ -117,7 +117,10 @@ def run_trials(
     finally:
         torch.set_num_threads(previous_threads)
     base_index = next((c for c, s in enumerate(specs) if s.baseline), 0)
-    if prepared.folds is not None:
+    split, plan = prepared.split, prepared.folds
+    # Grouped split or folds: the tested rows' groups, which the bootstrap resamples whole (trials.cluster_boot).
+    clusters = cluster_codes(prepared.split_groups, split.test if plan is None else plan.tested)
+    if plan is not None:
         from lossadvisor.trials.crossfit import score_crossfit
 
         results, best = score_crossfit(specs, traces, members, scorer, seeds, base_index, options,
@@ -127,15 +130,13 @@ def run_trials(
         results = [score_candidate(specs[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
                    for c, idx in enumerate(by_candidate)]
         results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options,
-                                           cluster_codes(prepared.split_groups, prepared.split.test))
+                                           clusters)
     groups = None
     if options.sensitive:
         from lossadvisor.trials.group_metrics import trial_group_gaps
 
         groups = trial_group_gaps(frame, target, options.sensitive, prepared, scorer, traces, members, by_candidate,
                                   specs, base_index, options.bootstrap, options.seed)
-    split, plan = prepared.split, prepared.folds
-    clusters = cluster_codes(prepared.split_groups, split.test if plan is None else plan.tested)
     notes = _notes(prepared, scorer, outcome, options, resampling_note(clusters))
     rows = {"train": len(split.train), "validation": len(split.val), "test": len(split.test)}
     if plan is not None:  # the first fold's sizes, and every row tested once per seed

@@ -73,13 +73,17 @@ def replicate_scores(scores: Sequence[WeightedScore], n_rows: int, n_boot: int =
     members are paired by rows; computing all members once avoids re-scoring the baseline for
     every comparison. ``clusters``: a group label or code per row (any hashable values, renumbered
     0..G-1 here) to resample whole groups (:func:`draw_weights`); None resamples rows, drawing
-    exactly what it always drew.
+    exactly what it always drew. A single group gives NaN replicates (no interval can be formed).
     """
     if clusters is not None:
         clusters = np.asarray(clusters)
         if clusters.shape != (n_rows,):
             raise ValueError(f"clusters must hold one group per row ({n_rows}); got shape {clusters.shape}")
         clusters = np.unique(clusters, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        if n_rows and clusters.max() == 0:
+            # One group: every replicate would be that group, an interval of zero width that claims a
+            # precision one group cannot give. NaN replicates make the comparison "not compared".
+            return np.full((n_boot, len(scores)), np.nan)
     rng = np.random.default_rng(seed)
     out = np.empty((n_boot, len(scores)))
     for start in range(0, n_boot, CHUNK):

@@ -137,3 +137,17 @@ def test_search_on_grouped_data_compares_by_whole_groups(grouped_csv):
     assert text.exit_code == 0, text.output
     assert f"held-out comparison on {final['test_rows']} test rows ({groups} groups; the intervals resample whole " \
            "groups)" in text.stdout
+
+
+def test_one_tested_group_is_not_compared_and_the_note_says_why(grouped_csv):
+    frame = pd.read_csv(grouped_csv)
+    frame["site"] = np.array(["north", "south", "west"])[np.arange(len(frame)) * 3 // len(frame)]  # 3 equal sites
+    path = grouped_csv.parent / "three_sites.csv"
+    frame.drop(columns="patient").to_csv(path, index=False)
+    result = _run("trial", path, "--target", "y", "--group-column", "site", *FAST, "--folds", "1", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["resampling"] == {"unit": "groups", "groups_tested": 1, "rows_tested": report["rows"]["test"]}
+    challenger = next(c for c in report["candidates"] if not c["baseline"])
+    assert challenger["vs_baseline"]["verdict"] == "not compared" and challenger["vs_baseline"]["ci"] == [None, None]
+    assert any(n.startswith(f"only 1 group tested ({report['rows']['test']} rows)") for n in report["notes"])

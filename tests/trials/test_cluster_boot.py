@@ -139,3 +139,14 @@ def test_sensitive_group_gaps_resample_the_split_groups_too():
     assert (grouped.ci_high - grouped.ci_low) > 1.5 * (rows.ci_high - rows.ci_low)
     singles = measure_group_gaps(*args, clusters=np.arange(len(y))).candidates[0].gaps["error_rate_gap"]
     assert (singles.ci_low, singles.ci_high) == (rows.ci_low, rows.ci_high)   # one row per group: the row bootstrap
+
+
+def test_one_tested_group_gives_no_interval_and_the_note_says_why():
+    y, a, b, _ = _duplicated_table(n_groups=12, copies=1)
+    scores = [lambda w, s=s: M.accuracy(y, (s > 0.5).astype(int), w) for s in (a, b)]
+    reps = replicate_scores(scores, 12, 100, 0, np.zeros(12, dtype=int))
+    assert reps.shape == (100, 2) and np.isnan(reps).all()
+    comp = paired_bootstrap(reps[:, [0]], reps[:, [1]], [0.8], [0.6], True, seed=0)
+    assert comp.verdict == "not compared" and comp.difference == pytest.approx(0.2)
+    note = resampling_note(np.zeros(12, dtype=int))
+    assert note.startswith("only 1 group tested (12 rows)") and "not compared" in note and "--folds" in note
