@@ -37,7 +37,8 @@ def score_candidate(spec: CandidateSpec, traces: list[MemberTrace], members: lis
 
 def compare_candidates(results: list[CandidateResult], by_candidate: list[list[int]], base_index: int,
                  traces: list[MemberTrace], members: list[Member], scorer: Scorer,
-                 options: TrialOptions, clusters: np.ndarray | None = None) -> tuple[list[CandidateResult], int | None]:
+                 options: TrialOptions,
+                 clusters: np.ndarray | None = None) -> tuple[list[CandidateResult], int | None]:
     """Each candidate against the baseline and against the best candidate, paired by seed and test rows.
 
     ``clusters``: the group of each test row (``scorer.prepared.split.test`` order) when the split kept

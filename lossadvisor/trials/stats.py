@@ -51,8 +51,8 @@ def draw_weights(rng: np.random.Generator, n_rows: int, size: int, clusters: np.
     """Row weights of ``size`` bootstrap replicates, shape (size, n_rows), float32.
 
     Without ``clusters``: each replicate draws ``n_rows`` rows with replacement, a row's weight is
-    how often it was drawn (Efron & Tibshirani 1993). With ``clusters`` (codes 0..G-1, one per row, every code used):
-    each replicate draws G of the G groups with replacement and every row of a group takes the
+    how often it was drawn (Efron & Tibshirani 1993). With ``clusters`` (codes 0..G-1, one per row,
+    every code used): each replicate draws G of the G groups with replacement and every row of a group takes the
     group's count, so a group's rows enter or leave together (Davison & Hinkley 1997 §3.8, the
     first-stage-only scheme: rows within a drawn group are kept as they are, not resampled again;
     Field & Welsh 2007 show its variance is consistent as the number of groups grows). A group of
