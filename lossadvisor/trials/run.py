@@ -123,8 +123,7 @@ def run_trials(
     if plan is not None:
         from lossadvisor.trials.crossfit import score_crossfit
 
-        results, best = score_crossfit(specs, traces, members, scorer, seeds, base_index, options,
-                                       cluster_codes(prepared.split_groups, prepared.folds.tested))
+        results, best = score_crossfit(specs, traces, members, scorer, seeds, base_index, options, clusters)
     else:
         by_candidate = [[i for i, m in enumerate(members) if m.candidate == c] for c in range(len(specs))]
         results = [score_candidate(specs[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
