@@ -180,6 +180,23 @@ def multitarget(rng: np.random.Generator) -> pd.DataFrame:
     return frame
 
 
+def patients(rng: np.random.Generator) -> pd.DataFrame:
+    """60 patients with 4 to 12 visits each (about 480 rows), ``patient_id`` found as the group column:
+    each patient has a random effect shared by all of their visits (their baseline risk), so visits of
+    one patient are correlated and a trial splits and resamples whole patients."""
+    n_patients = 60
+    visits = rng.integers(4, 13, n_patients)
+    patient = np.repeat(np.arange(n_patients), visits)
+    risk = rng.normal(0, 1.2, n_patients)[patient]
+    x = _features(rng, len(patient), 5)
+    x[:, 0] += 0.8 * risk  # a visit's first measurement tracks the patient's risk
+    score = risk + 0.9 * x[:, 1] - 0.6 * x[:, 2] - 1.0 + 0.5 * rng.normal(size=len(patient))
+    frame = pd.DataFrame(x.round(4), columns=[f"x{i}" for i in range(5)])
+    frame.insert(0, "patient_id", [f"P{p:03d}" for p in patient])
+    frame["readmitted"] = (score > 0).astype(int)
+    return frame
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     tables = {
@@ -199,6 +216,7 @@ def main() -> None:
     # A separate stream: the images are added without changing any file made above.
     images(np.random.default_rng(SEED + 1), HERE / "masks", HERE / "images")
     multitarget(np.random.default_rng(SEED + 20)).to_csv(HERE / "multitarget.csv", index=False)
+    patients(np.random.default_rng(SEED + 25)).to_csv(HERE / "patients.csv", index=False)  # its own stream too
 
 
 if __name__ == "__main__":

@@ -50,7 +50,8 @@ def report_dict(report: SearchReport) -> dict:
                   "default": {**_result(report.default), "source": report.default_source},
                   "best": _result(report.best),
                   "best_vs_baseline": _comparison(report.versus_baseline),
-                  "best_vs_default": _comparison(report.versus_default)},
+                  "best_vs_default": _comparison(report.versus_default),
+                  **({"resampling": dict(report.resampling)} if report.resampling is not None else {})},
     }
 
 
@@ -60,6 +61,13 @@ def render_json(report: SearchReport) -> str:
 
 def _fmt(value: float) -> str:
     return "n/a" if value is None or not math.isfinite(value) else f"{value:.4f}"
+
+
+def _groups(report: SearchReport) -> str:
+    """Grouped split: how many groups were tested, and that the intervals resample them (trials.cluster_boot)."""
+    if report.resampling is None:
+        return ""
+    return f" ({report.resampling['groups_tested']} groups; the intervals resample whole groups)"
 
 
 def render_text(report: SearchReport) -> str:
@@ -73,7 +81,8 @@ def render_text(report: SearchReport) -> str:
         "",
         f"best: {o.best.spec.label}   (trial {o.best.number}, validation {metric} {_fmt(o.best.value)})",
         "",
-        f"held-out comparison on {report.test_rows} test rows the search never scored ({metric}, mean ± sd over seeds):",
+        f"held-out comparison on {report.test_rows} test rows{_groups(report)} the search never scored ({metric}, "
+        "mean ± sd over seeds):",
     ]
     for name, r in (("baseline", report.baseline), (f"default ({report.default_source})", report.default),
                     ("best", report.best)):

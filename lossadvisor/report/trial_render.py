@@ -66,6 +66,7 @@ def report_dict(report: TrialReport) -> dict:
         "candidates": [_candidate(c) for c in report.candidates],
         **({"groups": group_dict(report.groups)} if report.groups is not None else {}),
         **({"folds": dict(report.folds)} if report.folds is not None else {}),
+        **({"resampling": dict(report.resampling)} if report.resampling is not None else {}),
         **({"examples": [e.to_dict() for e in report.examples]} if report.examples else {}),
     }
 

@@ -1,5 +1,8 @@
 """Score each candidate's seeds on the test rows and compare candidates by a paired bootstrap.
 
+The bootstrap resamples test rows, or whole groups when the caller passes each test row's group
+(``clusters``; :mod:`lossadvisor.trials.cluster_boot`).
+
 Split from :mod:`lossadvisor.trials.run`, which calls these once training is done.
 """
 
@@ -34,29 +37,36 @@ def score_candidate(spec: CandidateSpec, traces: list[MemberTrace], members: lis
 
 def compare_candidates(results: list[CandidateResult], by_candidate: list[list[int]], base_index: int,
                  traces: list[MemberTrace], members: list[Member], scorer: Scorer,
-                 options: TrialOptions) -> tuple[list[CandidateResult], int | None]:
-    """Each candidate against the baseline and against the best candidate, paired by seed and test rows."""
+                 options: TrialOptions,
+                 clusters: np.ndarray | None = None) -> tuple[list[CandidateResult], int | None]:
+    """Each candidate against the baseline and against the best candidate, paired by seed and test rows.
+
+    ``clusters``: the group of each test row (``scorer.prepared.split.test`` order) when the split kept
+    groups whole: the bootstrap then resamples groups (:func:`lossadvisor.trials.stats.draw_weights`).
+    """
     rows, name = scorer.prepared.split.test, scorer.primary.name
     scored = [i for i, t in enumerate(traces) if t.test_output is not None]  # diverged-from-start members have none
     scorers = {i: scorer.weighted(name, rows, traces[i].test_output, members[i].form,
                                   scorer.threshold(traces[i].val_output, members[i].form)) for i in scored}
     return compare_scored(results, by_candidate, base_index, scorers, len(rows), scorer.primary.higher_is_better,
-                          name, options, getattr(scorer.primary, "margin", 0.0))
+                          name, options, getattr(scorer.primary, "margin", 0.0), clusters)
 
 
 def compare_scored(results: list[CandidateResult], by_candidate: list[list[int]], base_index: int,
                    scorers: dict[int, WeightedScore], n_rows: int, higher_is_better: bool, name: str,
-                   options: TrialOptions, margin: float = 0.0) -> tuple[list[CandidateResult], int | None]:
+                   options: TrialOptions, margin: float = 0.0,
+                   clusters: np.ndarray | None = None) -> tuple[list[CandidateResult], int | None]:
     """The comparisons from each scored member's primary metric as a function of row weights.
 
     ``by_candidate[c]`` lists candidate c's members in seed order (pairs are made by position);
     ``scorers`` has the members that have predictions; ``margin``: the smallest difference that counts
     (stats.verdict; the primary metric's, 0 for tables). Shared by the single split and cross-fitting
     (:mod:`lossadvisor.trials.crossfit`, where a member is one seed's out-of-fold predictions).
+    ``clusters``: a group label per scored row to resample whole groups (cluster bootstrap); None: rows.
     """
     scored = list(scorers)
     column = {i: j for j, i in enumerate(scored)}
-    replicates = replicate_scores([scorers[i] for i in scored], n_rows, options.bootstrap, options.seed)
+    replicates = replicate_scores([scorers[i] for i in scored], n_rows, options.bootstrap, options.seed, clusters)
     points = {i: float(scorers[i](None)[0]) for i in scored}
 
     def compare(c: int, reference: int) -> Comparison:

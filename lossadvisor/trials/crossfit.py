@@ -13,7 +13,9 @@ at once (pooled across folds, one resample shared by every candidate; each fold'
 weights of its rows) and the seeds (each seed has its own fold partition and each fold its own
 initial weights, so resampling seeds covers the choice of folds and the training noise). The
 difference candidate − baseline is paired by row and by seed. Against the single split this
-scores K times the rows, which is where the narrower intervals come from.
+scores K times the rows, which is where the narrower intervals come from. Grouped folds keep
+each group in one fold, and the bootstrap then resamples whole groups instead of rows
+(:mod:`lossadvisor.trials.cluster_boot`).
 """
 
 from __future__ import annotations
@@ -117,8 +119,13 @@ def _seed_result(seed: int, traces: list[MemberTrace], metrics: dict[str, float]
 
 
 def score_crossfit(specs: list[CandidateSpec], traces: list[MemberTrace], members: list[Member], scorer: Scorer,
-                   seeds: list[int], base_index: int, options: TrialOptions) -> tuple[list[CandidateResult], int | None]:
-    """Each candidate's out-of-fold metrics per seed, and the paired comparisons (module docstring)."""
+                   seeds: list[int], base_index: int, options: TrialOptions,
+                   clusters: np.ndarray | None = None) -> tuple[list[CandidateResult], int | None]:
+    """Each candidate's out-of-fold metrics per seed, and the paired comparisons (module docstring).
+
+    ``clusters``: the group of each tested row (``plan.tested`` order) when the folds keep groups whole;
+    the bootstrap then resamples whole groups (:mod:`lossadvisor.trials.cluster_boot`).
+    """
     plan = scorer.prepared.folds
     assert plan is not None
     rows, name = plan.tested, scorer.primary.name
@@ -150,4 +157,4 @@ def score_crossfit(specs: list[CandidateSpec], traces: list[MemberTrace], member
         results.append(CandidateResult(spec, tuple(seed_results), summary, None, tuple(diagnose(mine, "seed × fold")),
                                        grad_norm_summary(mine), curves))
     return compare_scored(results, by_candidate, base_index, scorers, len(rows), scorer.primary.higher_is_better,
-                          name, options, getattr(scorer.primary, "margin", 0.0))
+                          name, options, getattr(scorer.primary, "margin", 0.0), clusters)

@@ -15,7 +15,8 @@ Point values are fairlearn's own functions. Their intervals need thousands of re
 evaluations, which fairlearn computes one pandas group-by at a time (about 0.5 s each), so the
 bootstrap replicates use the same definitions written as matrix products here; a test checks that
 both agree on weighted data. Intervals are the trial's paired bootstrap (test rows and seeds
-resampled together, :func:`lossadvisor.trials.stats.paired_bootstrap`); each candidate's gap is also
+resampled together, :func:`lossadvisor.trials.stats.paired_bootstrap`; whole groups of the split
+instead of rows when the split was grouped, :mod:`lossadvisor.trials.cluster_boot`); each candidate's gap is also
 compared with the baseline's ("narrower" when the difference's interval is below zero).
 Groups with fewer than ``MIN_GROUP_ROWS`` test rows are listed as too small and left out of the gaps.
 """
@@ -28,7 +29,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from lossadvisor.errors import LossAdvisorError
-from lossadvisor.trials.stats import CHUNK, Comparison, paired_bootstrap
+from lossadvisor.trials.stats import CHUNK, Comparison, draw_weights, paired_bootstrap
 from lossadvisor.vocabulary import GROUP_GAP_METRICS
 
 MIN_GROUP_ROWS = 30
@@ -133,8 +134,13 @@ def fairlearn_gaps(y: np.ndarray, pred: np.ndarray, groups: np.ndarray, regressi
 
 
 def measure_group_gaps(groups: np.ndarray, columns: Sequence[str], y: np.ndarray, outputs: Sequence[Sequence[np.ndarray | None]],
-                       labels: Sequence[str], task: str, base_index: int, n_boot: int, seed: int) -> GroupReport:
-    """``outputs[c][s]``: candidate c, seed s → test-row labels (classification) or predictions (regression)."""
+                       labels: Sequence[str], task: str, base_index: int, n_boot: int, seed: int,
+                       clusters: np.ndarray | None = None) -> GroupReport:
+    """``outputs[c][s]``: candidate c, seed s → test-row labels (classification) or predictions (regression).
+
+    ``clusters``: the split's group (e.g. patient) of each test row when the split was grouped; the
+    replicates then draw whole groups (:func:`lossadvisor.trials.stats.draw_weights`), else rows.
+    """
     _fairlearn()
     names, counts = np.unique(groups, return_counts=True)
     order = np.argsort(-counts, kind="stable")
@@ -151,8 +157,13 @@ def measure_group_gaps(groups: np.ndarray, columns: Sequence[str], y: np.ndarray
     member = _indicators(groups, kept)
     in_kept = member.sum(axis=1) > 0
     rng = np.random.default_rng(seed + 7)
-    boots = [rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=min(CHUNK, n_boot - s)).astype(np.float64)
-             for s in range(0, n_boot, CHUNK)]
+    if clusters is None:
+        boots = [rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=min(CHUNK, n_boot - s)).astype(np.float64)
+                 for s in range(0, n_boot, CHUNK)]
+    else:  # whole groups of the split (counts are small integers: float32 → float64 is exact)
+        codes = np.unique(clusters, return_inverse=True)[1].reshape(-1)
+        boots = [draw_weights(rng, len(y), min(CHUNK, n_boot - s), codes).astype(np.float64)
+                 for s in range(0, n_boot, CHUNK)]
     per_candidate = []  # (points (seeds, gaps), replicates (n_boot, seeds, gaps), group values)
     for cand in outputs:
         points, reps, values = [], [], []
@@ -223,5 +234,7 @@ def trial_group_gaps(frame, target: str, columns: Sequence[str], prepared, score
             else:
                 per_seed.append(pred)
         outputs.append(per_seed)
+    from lossadvisor.trials.cluster_boot import cluster_codes
+
     return measure_group_gaps(groups, columns, y, outputs, [s.label for s in specs], prepared.task, base_index,
-                              n_boot, seed)
+                              n_boot, seed, cluster_codes(prepared.split_groups, prepared.split.test))

@@ -104,6 +104,7 @@ class MultiTargetData:
     y: np.ndarray  # (n, T): regression values in their units, class codes as floats
     targets: tuple[TargetSpec, ...]
     dropped_rows: int
+    split_groups: np.ndarray | None = None  # the group column's label per row when the split is grouped
 
 
 def _measure(name: str, column: pd.Series, train: np.ndarray, head: HeadLoss | None = None) -> tuple[TargetSpec, np.ndarray]:
@@ -189,7 +190,7 @@ def prepare_multitarget(frame: pd.DataFrame, targets: Sequence[str], facts: Data
     y = np.column_stack([values for _, values in measured])
     exclude = tuple(targets) + tuple(c for c in (facts.group_column, facts.time_column) if c)
     features = encode_features(frame, split.train, facts.column_kinds, exclude=exclude)
-    return MultiTargetData(split, features, y, tuple(s for s, _ in measured), int((~keep).sum()))
+    return MultiTargetData(split, features, y, tuple(s for s, _ in measured), int((~keep).sum()), groups)
 
 
 class MultiTargetLoss(nn.Module):

@@ -17,6 +17,7 @@ import pandas as pd
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials import metrics as M
 from lossadvisor.trials.candidates import CandidateSpec
+from lossadvisor.trials.cluster_boot import cluster_codes, resampling_note, resampling_summary
 from lossadvisor.trials.compare import compare_candidates, score_candidate
 from lossadvisor.trials.fit_members import fit_members
 from lossadvisor.trials.members import resolve_device
@@ -156,8 +157,9 @@ def run_multitarget_trials(frame: pd.DataFrame, targets: Sequence[str], facts: D
     by_candidate = [[i for i, m in enumerate(members) if m.candidate == c] for c in range(len(specs))]
     results = [score_candidate(specs[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
                for c, idx in enumerate(by_candidate)]
-    results, best = compare_candidates(results, by_candidate, 0, traces, members, scorer, options)
-    moved = _per_target_moves(results, by_candidate, traces, members, scorer, options)
+    clusters = cluster_codes(data.split_groups, split.test)  # grouped split: the bootstrap resamples groups
+    results, best = compare_candidates(results, by_candidate, 0, traces, members, scorer, options, clusters)
+    moved = _per_target_moves(results, by_candidate, traces, members, scorer, options, clusters)
     return TrialReport(
         task="multitarget", metric=scorer.primary.name, metrics=scorer.metric_names,
         higher_is_better={n: True for n in scorer.metric_names}, split=split.method,
@@ -165,14 +167,15 @@ def run_multitarget_trials(frame: pd.DataFrame, targets: Sequence[str], facts: D
         n_features=len(data.features.names), dropped_columns=data.features.dropped, device=device,
         batched=options.batched, cuda_graph=outcome.cuda_graph, threads=options.threads, seeds=tuple(seeds),
         epochs_run=outcome.epochs_run, steps=outcome.steps, seconds=round(outcome.seconds, 3),
-        candidates=tuple(results), notes=_notes(data, options, moved),
+        candidates=tuple(results), notes=_notes(data, options, moved, resampling_note(clusters)),
         best_label=None if best is None else specs[best].label,
-        classes=tuple(t.name for t in data.targets),
+        classes=tuple(t.name for t in data.targets), resampling=resampling_summary(clusters),
     )
 
 
 def _per_target_moves(results: list[CandidateResult], by_candidate, traces: list[MemberTrace], members: list[Member],
-                      scorer: MultiTargetScorer, options: TrialOptions) -> list[str]:
+                      scorer: MultiTargetScorer, options: TrialOptions,
+                      clusters: np.ndarray | None = None) -> list[str]:
     """Per candidate, the targets whose own metric it moved against ``sum`` (paired bootstrap, 95%)."""
     rows = scorer.prepared.split.test
     lines = []
@@ -184,7 +187,7 @@ def _per_target_moves(results: list[CandidateResult], by_candidate, traces: list
             if not pairs:
                 continue
             fns = [scorer.weighted(target.metric, rows, traces[k].test_output, FORM) for pair in pairs for k in pair]
-            reps = replicate_scores(fns, len(rows), options.bootstrap, options.seed)
+            reps = replicate_scores(fns, len(rows), options.bootstrap, options.seed, clusters)
             cand, base = reps[:, 0::2], reps[:, 1::2]
             comp = paired_bootstrap(cand, base, [float(f(None)[0]) for f in fns[0::2]],
                                     [float(f(None)[0]) for f in fns[1::2]], True, options.seed)
@@ -195,7 +198,8 @@ def _per_target_moves(results: list[CandidateResult], by_candidate, traces: list
     return lines
 
 
-def _notes(data: MultiTargetData, options: TrialOptions, moved: list[str]) -> tuple[str, ...]:
+def _notes(data: MultiTargetData, options: TrialOptions, moved: list[str],
+           resampling: str | None = None) -> tuple[str, ...]:
     split = data.split
     notes = [f"metrics on {len(split.test)} held-out test rows; early stopping on {len(split.val)} validation rows "
              f"by combined ({split.method} split)",
@@ -205,6 +209,8 @@ def _notes(data: MultiTargetData, options: TrialOptions, moved: list[str]) -> tu
              "combined = unweighted mean over targets of R² (regression) and macro-F1 (classification); "
              "scale_weights = 1 / (loss at the best constant prediction) per target; uncertainty_weighted learns "
              "log σ² per target (Kendall et al. 2018)", *moved]
+    if resampling is not None:
+        notes.append(resampling)
     if data.dropped_rows:
         notes.append(f"{data.dropped_rows} rows missing a target were left out")
     if options.seeds < 3:

@@ -58,6 +58,8 @@ class PreparedData:
     groups: np.ndarray | None = None        # --sensitive: group code of each row (int64), else None
     group_names: tuple[str, ...] = ()       # group names by code
     folds: FoldPlan | None = None           # cross-fitting (trials.folds); then ``split`` is its first fold
+    split_groups: np.ndarray | None = None  # the group column's label of each row when the split / folds keep
+                                            # groups whole (the cluster bootstrap resamples them), else None
 
     @property
     def n_classes(self) -> int:
@@ -128,7 +130,7 @@ def prepare_data(frame: pd.DataFrame, target: str, facts: DataFacts, seed: int,
         names, codes = np.unique(group_labels(frame, sensitive, (target,)), return_inverse=True)
         codes, names = codes.astype(np.int64), tuple(str(n) for n in names)
     return PreparedData(task, split, features, y, classes, mean, std, int((~keep).sum()),
-                        codes, names, plan)
+                        codes, names, plan, groups)
 
 
 def target_scale(y: np.ndarray, train_rows: np.ndarray, classification: bool) -> tuple[float, float]:

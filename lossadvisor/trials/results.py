@@ -86,6 +86,7 @@ class TrialReport:
     groups: Any = None              # trials.group_metrics.GroupReport with --sensitive
     folds: Mapping[str, Any] | None = None  # cross-fitting: k, scheme, tested_rows, rows; None for one split
     examples: tuple[Any, ...] = ()  # segmentation: trials.seg_examples.SegExample, a few held-out predictions
+    resampling: Mapping[str, Any] | None = None  # grouped split: unit "groups", groups_tested, rows_tested; None: rows
 
     @property
     def positive_class(self) -> str | None:

@@ -17,6 +17,7 @@ import pandas as pd
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials import metrics as M
 from lossadvisor.trials.candidates import CandidateSpec, Sweep, sweep_candidates
+from lossadvisor.trials.cluster_boot import cluster_codes, resampling_note, resampling_summary
 from lossadvisor.trials.compare import compare_candidates, score_candidate
 from lossadvisor.trials.evaluate import Scorer
 from lossadvisor.trials.folds import FoldPlan
@@ -116,23 +117,26 @@ def run_trials(
     finally:
         torch.set_num_threads(previous_threads)
     base_index = next((c for c, s in enumerate(specs) if s.baseline), 0)
-    if prepared.folds is not None:
+    split, plan = prepared.split, prepared.folds
+    # Grouped split or folds: the tested rows' groups, which the bootstrap resamples whole (trials.cluster_boot).
+    clusters = cluster_codes(prepared.split_groups, split.test if plan is None else plan.tested)
+    if plan is not None:
         from lossadvisor.trials.crossfit import score_crossfit
 
-        results, best = score_crossfit(specs, traces, members, scorer, seeds, base_index, options)
+        results, best = score_crossfit(specs, traces, members, scorer, seeds, base_index, options, clusters)
     else:
         by_candidate = [[i for i, m in enumerate(members) if m.candidate == c] for c in range(len(specs))]
         results = [score_candidate(specs[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
                    for c, idx in enumerate(by_candidate)]
-        results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options)
+        results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options,
+                                           clusters)
     groups = None
     if options.sensitive:
         from lossadvisor.trials.group_metrics import trial_group_gaps
 
         groups = trial_group_gaps(frame, target, options.sensitive, prepared, scorer, traces, members, by_candidate,
                                   specs, base_index, options.bootstrap, options.seed)
-    split, plan = prepared.split, prepared.folds
-    notes = _notes(prepared, scorer, outcome, options)
+    notes = _notes(prepared, scorer, outcome, options, resampling_note(clusters))
     rows = {"train": len(split.train), "validation": len(split.val), "test": len(split.test)}
     if plan is not None:  # the first fold's sizes, and every row tested once per seed
         rows["tested"] = len(plan.tested)
@@ -147,6 +151,7 @@ def run_trials(
         classes=tuple(prepared.classes), groups=groups,
         folds=None if plan is None else {"k": plan.k, "scheme": plan.scheme, "tested_rows": len(plan.tested),
                                          "rows": len(prepared.y)},
+        resampling=resampling_summary(clusters),
     )
 
 
@@ -221,17 +226,21 @@ def _fold_note(plan: FoldPlan, n_rows: int) -> str:
         return (f"cross-fitted: {plan.k} forward-chaining folds in time order, each trained on the past, stopped "
                 f"early on the next block and tested on the block after; {len(plan.tested)} of {n_rows} rows "
                 f"tested per seed (the earliest two blocks only train)")
+    unit = "groups" if plan.scheme == "grouped" else "rows"
     return (f"cross-fitted: {plan.k} {plan.scheme} folds per seed; every row tested once per seed by a model that "
-            f"did not train on it, early stopping on the next fold; intervals resample rows and seeds")
+            f"did not train on it, early stopping on the next fold; intervals resample {unit} and seeds")
 
 
-def _notes(prepared: PreparedData, scorer: Scorer, outcome: TrainOutcome, options: TrialOptions) -> tuple[str, ...]:
+def _notes(prepared: PreparedData, scorer: Scorer, outcome: TrainOutcome, options: TrialOptions,
+           resampling: str | None = None) -> tuple[str, ...]:
     plan = prepared.folds
     if plan is None:
         notes = [f"metrics on {len(prepared.split.test)} held-out test rows; early stopping on "
                  f"{len(prepared.split.val)} validation rows ({prepared.split.method} split)"]
     else:
         notes = [_fold_note(plan, len(prepared.y))]
+    if resampling is not None:  # grouped: the intervals resample whole groups (trials.cluster_boot)
+        notes.append(resampling)
     notes.extend(outcome.notes)
     if prepared.task == "binary" and any(M.METRICS[n].kind in ("threshold", "label") for n in scorer.metric_names):
         notes.append("f1, recall and balanced_accuracy use the threshold that maximized F1 on the validation rows")

@@ -2,13 +2,16 @@
 baseline retrained with the trial's paired seeds and compared on the test rows, which the search
 never scored (it chose by validation rows only; guide 6.1.10 / 6.3.11: judge on held-out data).
 
-Each comparison is the trial's paired bootstrap (rows and seeds resampled together) of the best
-configuration minus the reference.
+Each comparison is the trial's paired bootstrap (rows and seeds resampled together; whole groups
+instead of rows when the split kept groups whole, :mod:`lossadvisor.trials.cluster_boot`) of the
+best configuration minus the reference.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
+
 from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.prepare import PreparedData
 from lossadvisor.trials.results import CandidateResult, TrialOptions
@@ -31,6 +34,7 @@ class SearchReport:
     test_rows: int
     final_seconds: float
     classes: tuple[str, ...] = ()
+    resampling: Mapping[str, Any] | None = None  # grouped split: the intervals resample whole groups (cluster_boot)
 
     @property
     def full_fit_equivalents(self) -> float:
@@ -47,6 +51,7 @@ def compare_on_test(prepared: PreparedData, outcome: SearchOutcome, baseline: Ca
     import torch
 
     from lossadvisor.trials import metrics as M
+    from lossadvisor.trials.cluster_boot import cluster_codes, resampling_summary
     from lossadvisor.trials.compare import compare_candidates, score_candidate
     from lossadvisor.trials.evaluate import Scorer
     from lossadvisor.trials.members import build_loss_module, build_members, fill_data_params, resolve_device, to_tensors
@@ -73,9 +78,10 @@ def compare_on_test(prepared: PreparedData, outcome: SearchOutcome, baseline: Ca
     by_candidate = [[i for i, m in enumerate(members) if m.candidate == c] for c in range(len(specs))]
     results = [score_candidate(specs[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
                for c, idx in enumerate(by_candidate)]
-    vs_base, _ = compare_candidates(results, by_candidate, 0, traces, members, scorer, options)
-    vs_default, _ = compare_candidates(results, by_candidate, 1, traces, members, scorer, options)
+    clusters = cluster_codes(prepared.split_groups, prepared.split.test)  # grouped split: resample groups
+    vs_base, _ = compare_candidates(results, by_candidate, 0, traces, members, scorer, options, clusters)
+    vs_default, _ = compare_candidates(results, by_candidate, 1, traces, members, scorer, options, clusters)
     return SearchReport(prepared.task, outcome, vs_base[0], vs_base[1], vs_base[2], vs_base[2].comparison,
                         vs_default[2].comparison, default_source, len(prepared.split.test),
-                        round(time.perf_counter() - start, 3), tuple(prepared.classes))
+                        round(time.perf_counter() - start, 3), tuple(prepared.classes), resampling_summary(clusters))
 

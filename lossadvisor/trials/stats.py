@@ -6,6 +6,11 @@ order). Each bootstrap replicate resamples rows (multinomial counts, the weights
 accepts) and seeds, and averages the per-seed differences; the 2.5% and 97.5% quantiles give the
 95% interval (Efron & Tibshirani 1993, percentile method). Guide 6.1.11 / 6.2.12: compare with a
 baseline and test the significance before claiming a winner.
+
+When the split kept groups whole (a patient's visits, a user's sessions), the rows of a group are
+not independent draws and resampling rows understates the spread; ``clusters`` (a group code per
+test row) switches the replicates to whole groups (:func:`draw_weights`, the cluster bootstrap of
+Davison & Hinkley 1997 §3.8; the notes and report fields are in :mod:`lossadvisor.trials.cluster_boot`).
 """
 
 from __future__ import annotations
@@ -42,18 +47,48 @@ def mean_sd(values: list[float]) -> tuple[float, float]:
 WeightedScore = Callable[[np.ndarray | None], np.ndarray]
 
 
-def replicate_scores(scores: Sequence[WeightedScore], n_rows: int, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
-    """Each member's metric on the same ``n_boot`` row resamples, shape (n_boot, members).
+def draw_weights(rng: np.random.Generator, n_rows: int, size: int, clusters: np.ndarray | None = None) -> np.ndarray:
+    """Row weights of ``size`` bootstrap replicates, shape (size, n_rows), float32.
+
+    Without ``clusters``: each replicate draws ``n_rows`` rows with replacement, a row's weight is
+    how often it was drawn (Efron & Tibshirani 1993). With ``clusters`` (codes 0..G-1, one per row,
+    every code used): each replicate draws G of the G groups with replacement and every row of a group takes the
+    group's count, so a group's rows enter or leave together (Davison & Hinkley 1997 §3.8, the
+    first-stage-only scheme: rows within a drawn group are kept as they are, not resampled again;
+    Field & Welsh 2007 show its variance is consistent as the number of groups grows). A group of
+    identical rows then weighs as one row drawn as often as the group.
+    """
+    if clusters is None:
+        return rng.multinomial(n_rows, np.full(n_rows, 1.0 / n_rows), size=size).astype(np.float32)
+    n_groups = int(clusters.max()) + 1
+    counts = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups), size=size).astype(np.float32)
+    return counts[:, clusters]
+
+
+def replicate_scores(scores: Sequence[WeightedScore], n_rows: int, n_boot: int = 1000, seed: int = 0,
+                     clusters: np.ndarray | None = None) -> np.ndarray:
+    """Each member's metric on the same ``n_boot`` resamples, shape (n_boot, members).
 
     Every member sees the same resamples (one seeded stream), so differences between any two
     members are paired by rows; computing all members once avoids re-scoring the baseline for
-    every comparison.
+    every comparison. ``clusters``: a group label or code per row (any hashable values, renumbered
+    0..G-1 here) to resample whole groups (:func:`draw_weights`); None resamples rows, drawing
+    exactly what it always drew. A single group gives NaN replicates (no interval can be formed).
     """
+    if clusters is not None:
+        clusters = np.asarray(clusters)
+        if clusters.shape != (n_rows,):
+            raise ValueError(f"clusters must hold one group per row ({n_rows}); got shape {clusters.shape}")
+        clusters = np.unique(clusters, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        if n_rows and clusters.max() == 0:
+            # One group: every replicate would be that group, an interval of zero width that claims a
+            # precision one group cannot give. NaN replicates make the comparison "not compared".
+            return np.full((n_boot, len(scores)), np.nan)
     rng = np.random.default_rng(seed)
     out = np.empty((n_boot, len(scores)))
     for start in range(0, n_boot, CHUNK):
         b = min(CHUNK, n_boot - start)
-        weights = rng.multinomial(n_rows, np.full(n_rows, 1.0 / n_rows), size=b).astype(np.float32)
+        weights = draw_weights(rng, n_rows, b, clusters)
         for j, score in enumerate(scores):
             out[start : start + b, j] = score(weights)
     return out

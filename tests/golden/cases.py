@@ -97,6 +97,9 @@ def golden_cases() -> list[Case]:
     cases.append(Case("trial_imbalanced_binary_folds", (
         "trial", *_data("imbalanced_binary.csv"), *TINY_TRIAL[:-2], "--seeds", "2", "--folds", "3", "--format", "json")))
     cases.append(Case("trial_multilabel", ("trial", *_data("multilabel.csv"), *TINY_TRIAL, "--format", "json")))
+    # A grouped trial (patient_id found as the group column): the bootstrap resamples whole patients.
+    cases.append(Case("trial_patients", ("trial", f"{SAMPLES}/patients.csv", "--target", "readmitted", *TINY_TRIAL,
+                                         "--format", "json")))
     for file in TABLES:  # the gate with its default thresholds, and with the sample config and a baseline
         cases.append(Case(f"check_{_stem(file)}", ("check", *_data(file), "--no-config", "--format", "json")))
     cases.append(Case("check_masks", ("check", "--masks", f"{SAMPLES}/masks", "--no-config", "--format", "json")))
