@@ -20,6 +20,7 @@ import numpy as np
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.trials import seg_metrics as S
 from lossadvisor.trials.candidates import CandidateSpec, Sweep, sweep_candidates
+from lossadvisor.trials.cluster_boot import cluster_codes, resampling_note, resampling_summary
 from lossadvisor.trials.compare import compare_candidates, score_candidate
 from lossadvisor.trials.crossfit import fold_members, fold_output, score_crossfit
 from lossadvisor.trials.folds import FoldPlan
@@ -237,14 +238,17 @@ def run_segmentation_trials(
     traces: list[MemberTrace] = outcome.traces
     by_candidate = [[i for i, m in enumerate(members) if m.candidate == c] for c in range(len(candidates))]
     base_index = next((c for c, s in enumerate(candidates) if s.baseline), 0)
+    tested = split.test if plan is None else plan.tested
+    # Manifest groups: the intervals resample whole groups of images (trials.cluster_boot).
+    clusters = cluster_codes(None if data.groups is None else np.asarray(data.groups), tested)
     if plan is not None:
-        results, best = score_crossfit(list(candidates), traces, members, scorer, seeds, base_index, options)
+        results, best = score_crossfit(list(candidates), traces, members, scorer, seeds, base_index, options, clusters)
     else:
         results = [score_candidate(candidates[c], [traces[i] for i in idx], [members[i] for i in idx], scorer)
                    for c, idx in enumerate(by_candidate)]
-        results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options)
+        results, best = compare_candidates(results, by_candidate, base_index, traces, members, scorer, options,
+                                           clusters)
     examples = _examples(data, plan, candidates, results, by_candidate, traces, members, scorer, base_index, best)
-    tested = split.test if plan is None else plan.tested
     return TrialReport(
         task="segmentation", metric=scorer.primary.name, metrics=scorer.metric_names,
         higher_is_better={n: scorer.metric(n).higher_is_better for n in scorer.metric_names},
@@ -253,7 +257,8 @@ def run_segmentation_trials(
         n_features=channels, dropped_columns=(), device=device, batched=options.batched,
         cuda_graph=outcome.cuda_graph, threads=options.threads, seeds=tuple(seeds), epochs_run=outcome.epochs_run,
         steps=outcome.steps, seconds=round(outcome.seconds, 3), candidates=tuple(results),
-        notes=_notes(data, split, plan, options, outcome, width, levels),
+        notes=_notes(data, split, plan, options, outcome, width, levels, resampling_note(clusters)),
+        resampling=resampling_summary(clusters),
         folds=None if plan is None else {"k": plan.k, "scheme": plan.scheme, "tested_rows": len(plan.tested),
                                          "rows": len(data.images)},
         best_label=None if best is None else candidates[best].label,
@@ -297,7 +302,7 @@ def run_segmentation_sweep(data: SegmentationData, sweep: Sweep, options: TrialO
 
 
 def _notes(data: SegmentationData, split: Split, plan: FoldPlan | None, options: TrialOptions, outcome: TrainOutcome,
-           width: int, levels: int) -> tuple[str, ...]:
+           width: int, levels: int, resampling: str | None = None) -> tuple[str, ...]:
     h, w = data.images.shape[-2:]
     if plan is None:
         empty = int(data.empty()[split.test].sum())
@@ -316,6 +321,8 @@ def _notes(data: SegmentationData, split: Split, plan: FoldPlan | None, options:
         "hd95: in pixels, over images where truth and prediction both contain the class; empty_fp_rate: share of "
         f"the {empty} empty test images with any predicted foreground",
     ]
+    if resampling is not None:
+        notes.append(resampling)
     if data.unpaired:
         shown = ", ".join(data.unpaired[:5]) + (", …" if len(data.unpaired) > 5 else "")
         notes.append(f"{len(data.unpaired)} file(s) without a partner of the same stem were left out: {shown}")

@@ -136,3 +136,20 @@ def test_segmentation_metrics_carry_margins():
     assert seg_run.SegScorer.metric("dice").margin == 0.01
     assert seg_run.SegScorer.metric("dice:3").margin == 0.01
     assert seg_run.SegScorer.metric("hd95").margin == 1.0 and seg_run.SegScorer.metric("empty_fp_rate").margin == 0.0
+
+
+def test_manifest_groups_are_resampled_whole(tmp_path):
+    images, masks = write_pairs(tmp_path, n=12)
+    lines = ["image,mask,group"] + [f"images/im_{i:02d}.png,masks/im_{i:02d}.png,p{i // 2}" for i in range(12)]
+    (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n")
+    data = load_segmentation(None, None, tmp_path / "manifest.csv")
+    for folds, tested in ((3, 12), (1, None)):
+        report = run_segmentation_trials(data, SPECS, TrialOptions(seeds=1, bootstrap=50, device="cpu", train=TINY,
+                                                                   folds=folds))
+        assert report.resampling["unit"] == "groups"
+        assert report.resampling["rows_tested"] == (tested or report.rows["test"])
+        assert report.resampling["groups_tested"] == (6 if folds == 3 else report.rows["test"] // 2)
+        assert any("group" in n and "resampl" in n for n in report.notes)
+    plain = run_segmentation_trials(load_segmentation(images, masks), SPECS,
+                                    TrialOptions(seeds=1, bootstrap=50, device="cpu", train=TINY, folds=3))
+    assert plain.resampling is None
