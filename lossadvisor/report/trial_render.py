@@ -104,7 +104,7 @@ def _headline(report: TrialReport) -> str:
     split = f"{report.split} split {report.rows['train']}/{report.rows['validation']}/{report.rows['test']}{unit}"
     if report.folds is not None:  # cross-fitted: the scheme, K, and how many rows each seed tests
         f = report.folds
-        split = f"{f['k']} {f['scheme']} folds, {f['tested_rows']}/{f['rows']} rows tested per seed"
+        split = f"{f['k']} {f['scheme']} folds, {f['tested_rows']}/{f['rows']} {unit.strip() or 'rows'} tested per seed"
     return (f"{report.task}{positive} · metric {report.metric} · {len(report.seeds)} seeds · {report.epochs_run} epochs · "
             f"{split} · "
             f"{report.device}{' (CUDA graph)' if report.cuda_graph else ''} · "
