@@ -9,8 +9,8 @@ its own form (the losses package's input contract):
   probability as softmax(z)₁, so binary losses of both families are scored alike.
 - ``mean``: (N,) prediction of the standardized target — MSE, MAE, Huber, quantile, ...
 - ``log_mean``: (N,) log of the mean, in units of the training mean: the target is divided by its
-  training mean (a fixed offset log ȳ, as a GLM's intercept would start), so a network whose output
-  starts near 0 starts at the mean count — Poisson, Tweedie (log link).
+  training mean (:func:`log_link_scale`), so a network whose output starts near 0 starts at the mean
+  count — Poisson, Tweedie (log link). Table and multi-target trials both use this one mechanism.
 - ``mean_logvar``: (N, 2) mean and log-variance of the standardized target — Gaussian NLL.
 - ``multilabel``: (N, L) one logit per label, float 0/1 targets (N, L) — BCE, ASL (multilabel trials).
 - ``multitarget``: every head's columns (and the log σ² columns); the loss slices them (multi-target trials).
@@ -71,9 +71,20 @@ def output_size(task: str, n_classes: int) -> int:
 def log_link_scale(target_mean: float) -> float:
     """The divisor of a log-link target: its training mean when positive, else 1.
 
-    Poisson and Tweedie deviances are scale-equivariant (d(cy, cμ) = c^(2−p)·d(y, μ)), so training
-    on y/ȳ has the same minimiser as on y; without it, a count with mean 80 starts at μ = e⁰ = 1
-    and a short trial spends its epochs climbing to the mean.
+    Poisson and Tweedie deviances are scale-equivariant (d(cy, cμ) = c^(2−p)·d(y, μ); Jørgensen
+    1987; McCullagh & Nelder 1989), so training on y/ȳ has the same minimiser as on y; without it,
+    a count with mean 80 starts at μ = e⁰ = 1 and a short trial spends its epochs climbing to the mean.
+
+    Why divide the target rather than add log ȳ to the output (the same minimiser): the losses are
+    negative log-likelihoods with the terms in y alone dropped (``poisson`` is exp(η) − yη), so their
+    value has no fixed zero and its scale follows the column's. Multi-target trials weigh heads
+    against each other by that value: ``sum`` adds it, ``scale_weights`` divides it by L₀ (the loss
+    at the best constant prediction), and Kendall et al. (2018) weighting starts log σ² at log(c·L₀)
+    and needs L > 0 for c·e^(−s)·L + s/2 to have a minimum in s. On y/ȳ the constant prediction is
+    η = 0 whatever the column's scale, so L₀ is 1 for Poisson (e⁰ − mean(y/ȳ)·0) and
+    1/(p−1) + 1/(2−p) for Tweedie: positive and scale-free. With the offset instead, Poisson's
+    L₀ = ȳ(1 − log ȳ) is negative for ȳ > e: the 1/L₀ weight is meaningless and the learned log σ²
+    runs off to −∞.
     """
     return float(target_mean) if np.isfinite(target_mean) and target_mean > 0 else 1.0
 

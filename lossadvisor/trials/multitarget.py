@@ -10,7 +10,10 @@ are robust outliers (|x − median| > 3.5 · 1.4826 · MAD; δ = 1.345 · 1.4826
 efficiency, in that column's units) and with MSE otherwise; any other column is a classification
 target trained with cross-entropy. Regression heads predict the standardized target, and the loss
 is computed after converting back to the column's units, so the targets' scales reach the
-combined loss as they would in a plain multi-task model. The candidates (guide 6.1.4, 6.3.8):
+combined loss as they would in a plain multi-task model. Log-link heads (Poisson, Tweedie) are the
+exception: they train on the target divided by its training mean, as in table trials, so their loss
+at the constant prediction is positive and scale-free (:func:`lossadvisor.trials.heads.log_link_scale`).
+The candidates (guide 6.1.4, 6.3.8):
 
 - ``sum``: the plain sum of the per-target losses (the baseline);
 - ``scale_weights``: fixed weights 1 / L₀, L₀ the head's loss at the best constant prediction on the
@@ -65,7 +68,6 @@ class TargetSpec:
     constant_loss: float = 1.0  # L₀: the head's loss at the best constant prediction on the training rows
     params: Mapping[str, Any] = field(default_factory=dict)   # the loss's parameters (delta included)
     rules: tuple[str, ...] = ()       # the rules that configured it (empty: measured by the trial itself)
-    log_offset: float = 0.0           # log link: log of the training mean, added to the head's output
 
     @property
     def metric(self) -> str:
@@ -127,14 +129,11 @@ def _configured(column: pd.Series, train: np.ndarray, head: HeadLoss) -> tuple[T
         values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
         fit = values[train]
         std = float(fit.std()) or 1.0
-        offset = 0.0
-        if head_form(head.loss, False) == "log_mean":
-            if np.any(fit < 0):
-                raise LossAdvisorError(f"target '{name}': loss '{head.loss}' needs non-negative values; this one goes "
-                                       f"down to {fit.min():g}")
-            offset = float(np.log(max(fit.mean(), 1e-8)))
+        if head_form(head.loss, False) == "log_mean" and np.any(fit < 0):
+            raise LossAdvisorError(f"target '{name}': loss '{head.loss}' needs non-negative values; this one goes "
+                                   f"down to {fit.min():g}")
         return TargetSpec(name, "regression", 1, float(fit.mean()), std, (), head.loss, None, 0.0, 1.0,
-                          dict(head.params), head.rules, offset), values
+                          dict(head.params), head.rules), values
     from lossadvisor.profiling.balance import label_text
 
     text = column.map(label_text)
@@ -209,7 +208,7 @@ class MultiTargetLoss(nn.Module):
         for i, (spec, module, form) in enumerate(zip(self.targets, self.parts, self.forms)):
             head = output[..., start : start + spec.width]
             start += spec.width
-            loss = head_loss_value(module, form, head, target[..., i], spec.mean, spec.std, spec.log_offset)
+            loss = head_loss_value(module, form, head, target[..., i], spec.mean, spec.std)
             if self.mode == "uncertainty_weighted":
                 factor = 1.0 if spec.kind == "classification" else 0.5   # Kendall et al. 2018, eq. 10 and 7
                 s = output[..., n_heads + i].mean()  # the member's free log σ² (constant over rows)

@@ -5,8 +5,9 @@ target's top candidate that a tabular head can train becomes that head's loss, w
 rule base derived (Huber's δ from that target's MAD, class weights from that target's counts). A head
 reads the shared network output in the loss's input form: a regression head predicts the standardized
 target and the loss sees it back in the column's units (``mean``), or the log of the mean for Poisson
-and Tweedie (``log_mean``, offset by the log of the training mean); a classification head gives class
-logits (``logits``) or, for the sigmoid losses, the logit difference z₁ − z₀ (``binary_logit``).
+and Tweedie (``log_mean``, on the target divided by its training mean, as in table trials:
+:func:`lossadvisor.trials.heads.log_link_scale` says why); a classification head gives class logits
+(``logits``) or, for the sigmoid losses, the logit difference z₁ − z₀ (``binary_logit``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from lossadvisor.errors import LossAdvisorError
 from lossadvisor.profiling.profile import Profile
+from lossadvisor.trials.heads import log_link_scale
 
 HEAD_FORMS = {"class_logits": "logits", "binary_logits": "binary_logit", "regression": "mean", "log_mean": "log_mean"}
 CLASSIFICATION_FORMS = ("logits", "binary_logit")
@@ -84,29 +86,27 @@ def fill_class_params(loss: str, params: Mapping[str, Any], counts: np.ndarray) 
     return {**dict(params), **{k: v for k, v in derived.items() if k not in params}}
 
 
-def head_loss_value(module, form: str, head, target, mean: float, std: float, log_offset: float):
-    """One head's loss: its output columns (…, width) read in ``form`` against its target column (…)."""
+def head_loss_value(module, form: str, head, target, mean: float, std: float):
+    """One head's loss: its output columns (…, width) read in ``form`` against its target column (…).
+
+    ``mean`` and ``std`` are the target's training mean and standard deviation (a log-link head's
+    target is divided by :func:`log_link_scale` of the mean).
+    """
     if form == "logits":
         return module(head, target.long())
     if form == "binary_logit":
         return module(head[..., 1] - head[..., 0], target)
     if form == "log_mean":
-        return module(head[..., 0] + log_offset, target)
+        return module(head[..., 0], target / log_link_scale(mean))
     return module(head[..., 0] * std + mean, target)   # back in the column's units
-
-
-def head_prediction(form: str, head: np.ndarray, mean: float, std: float, log_offset: float) -> np.ndarray:
-    """A regression head's prediction in the column's units."""
-    if form == "log_mean":
-        return np.exp(np.clip(head[:, 0].astype(np.float64) + log_offset, -30.0, 30.0))
-    return head[:, 0].astype(np.float64) * std + mean
 
 
 def constant_loss(module, form: str, y: np.ndarray, n_classes: int, tau: float | None = None) -> float:
     """L₀: the head's loss at the best constant prediction on the training rows.
 
     Regression: the best of the mean, the median and (for a quantile loss) the τ-quantile; log link: the
-    log of the mean; classification: the training priors as logits (for cross-entropy, the class entropy).
+    log of the mean on the target divided by its mean, as the head trains (1 for Poisson); classification:
+    the training priors as logits (for cross-entropy, the class entropy).
     """
     import torch
 
@@ -120,7 +120,8 @@ def constant_loss(module, form: str, y: np.ndarray, n_classes: int, tau: float |
                 return float(module(z, target))
             return float(module(torch.as_tensor(logits, dtype=torch.float32).expand(len(y), -1), target.long()))
         if form == "log_mean":
-            return float(module(torch.full((len(y),), math.log(max(float(np.mean(y)), 1e-8))), target))
+            scaled = target / log_link_scale(float(np.mean(y)))
+            return float(module(torch.full((len(y),), math.log(max(float(scaled.mean()), 1e-8))), scaled))
         centres = [float(np.mean(y)), float(np.median(y))] + ([float(np.quantile(y, tau))] if tau is not None else [])
         return min(float(module(torch.full((len(y),), c), target)) for c in centres)
 

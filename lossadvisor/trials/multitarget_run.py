@@ -23,7 +23,8 @@ from lossadvisor.trials.fit_members import fit_members
 from lossadvisor.trials.members import resolve_device
 from lossadvisor.trials.multitarget import (COMBINERS, FORM, MultiTargetData, MultiTargetLoss, StackedMLPLogVars,
                                             prepare_multitarget)
-from lossadvisor.trials.multitarget_heads import HeadLoss, head_prediction
+from lossadvisor.trials.heads import predictions
+from lossadvisor.trials.multitarget_heads import HeadLoss
 from lossadvisor.trials.prepare import DataFacts
 from lossadvisor.trials.results import CandidateResult, TrialOptions, TrialReport
 from lossadvisor.trials.stats import BETTER, WORSE, paired_bootstrap, replicate_scores
@@ -70,7 +71,7 @@ class MultiTargetScorer:
         spec = targets[index]
         head = output[:, start : start + spec.width]
         if spec.kind == "regression":
-            pred = head_prediction(spec.form, head, spec.mean, spec.std, spec.log_offset)
+            pred = predictions(head, spec.form, spec.mean, spec.std)
             return lambda w: r2(y[:, index], pred, w)
         labels = head.argmax(axis=1)
         truth = y[:, index].astype(np.int64)

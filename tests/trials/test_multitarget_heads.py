@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 import math
+import re
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,8 @@ from lossadvisor.losses.registry import build_loss
 from lossadvisor.profiling.measure import profile_table
 from lossadvisor.advice.ranking import recommend
 from lossadvisor.trials.multitarget import MultiTargetLoss, TargetSpec, prepare_multitarget
-from lossadvisor.trials.multitarget_heads import configured_heads, constant_loss, head_form
+from lossadvisor.trials.multitarget_heads import HeadLoss, configured_heads, constant_loss, head_form
+from lossadvisor.trials.multitarget_run import MultiTargetScorer, combiner_candidates
 from lossadvisor.trials.prepare import DataFacts
 from tests.profiling.test_target_measure import three_targets
 
@@ -45,14 +47,40 @@ def test_head_forms():
 def test_configured_heads_losses_by_hand():
     specs = [TargetSpec("churn", "classification", 2, classes=("no", "yes"), loss="weighted_bce",
                         params={"pos_weight": 3.0}),
-             TargetSpec("visits", "regression", 1, mean=2.0, std=1.0, loss="poisson", log_offset=math.log(2.0))]
+             TargetSpec("visits", "regression", 1, mean=2.0, std=1.0, loss="poisson")]
     output = torch.tensor([[0.2, 1.2, 0.3]])   # churn logits (2), visits head
     target = torch.tensor([[1.0, 4.0]])
     z = 1.2 - 0.2                               # binary logit z1 − z0
     churn = -3.0 * math.log(1 / (1 + math.exp(-z)))   # weighted BCE on a positive row
-    eta = 0.3 + math.log(2.0)                   # log mean = head + log(training mean)
-    visits = math.exp(eta) - 4.0 * eta          # Poisson NLL with a log link
+    eta, y = 0.3, 4.0 / 2.0                     # log mean in units of the training mean; count / mean
+    visits = math.exp(eta) - y * eta            # Poisson NLL with a log link
     assert float(MultiTargetLoss(specs, "sum")(output, target)) == pytest.approx(churn + visits, rel=1e-5)
+
+
+def test_log_link_heads_predict_in_the_columns_units():
+    """The visits head's output 0.3 is log(μ / training mean): μ = 2·e^0.3, as in table trials."""
+    specs = (TargetSpec("visits", "regression", 1, mean=2.0, std=1.0, loss="poisson"),)
+    data = SimpleNamespace(targets=specs, y=np.array([[4.0], [1.0]]))
+    score = MultiTargetScorer(data, ("r2:visits",))._target_score(0, data.y, np.array([[0.3], [0.3]]))
+    pred = 2.0 * math.exp(0.3)
+    assert score(None)[0] == pytest.approx(1 - ((4 - pred) ** 2 + (1 - pred) ** 2) / 4.5)
+
+
+def test_a_large_count_heads_constant_loss_is_scale_free():
+    """Poisson on a count with mean ≈ 55: L₀ = 1 on count / mean (with an offset log ȳ it would be
+    ȳ(1 − log ȳ) < 0, and the 1/L₀ weight and Kendall's log σ² would have no sense)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    frame = pd.DataFrame(x, columns=["a", "b", "c"])
+    frame["n"] = rng.poisson(np.exp(4.0 + 0.4 * x[:, 0]))
+    frame["r"] = x[:, 1] + rng.normal(size=300)
+    heads = [HeadLoss("n", "count", "poisson"), HeadLoss("r", "regression", "mse")]
+    data = prepare_multitarget(frame, ("n", "r"), DataFacts("multitarget"), 0, heads)
+    count, real = data.targets
+    assert count.mean > 50 and count.constant_loss == pytest.approx(1.0, rel=1e-5)
+    assert real.constant_loss == pytest.approx(frame.r[data.split.train].var(ddof=0), rel=1e-4)
+    weights = combiner_candidates(["scale_weights"], data)[1].params["weights"]
+    assert weights[0] == pytest.approx(1.0) and weights[1] == pytest.approx(1 / real.constant_loss, rel=1e-5)
 
 
 def test_constant_loss_known_answers():
@@ -60,9 +88,11 @@ def test_constant_loss_known_answers():
     entropy = -(0.75 * math.log(0.75) + 0.25 * math.log(0.25))
     assert constant_loss(build_loss("bce"), "binary_logit", y, 2) == pytest.approx(entropy, rel=1e-5)
     assert constant_loss(build_loss("cross_entropy"), "logits", y, 2) == pytest.approx(entropy, rel=1e-5)
-    counts = np.array([1.0, 3.0])
-    assert constant_loss(build_loss("poisson"), "log_mean", counts, 1) == pytest.approx(
-        2.0 - 2.0 * math.log(2.0), rel=1e-5)
+    counts = np.array([1.0, 3.0])   # trained as counts / 2: the constant is η = 0, e⁰ − 1·0 = 1
+    assert constant_loss(build_loss("poisson"), "log_mean", counts, 1) == pytest.approx(1.0, rel=1e-5)
+    p = 1.5                          # Tweedie at η = 0 on a mean-1 target: 1/(p − 1) + 1/(2 − p)
+    assert constant_loss(build_loss("tweedie", power=p), "log_mean", counts, 1) == pytest.approx(
+        1 / (p - 1) + 1 / (2 - p), rel=1e-5)
     values = np.array([0.0, 1.0, 2.0, 10.0])
     assert constant_loss(build_loss("mae"), "mean", values, 1) == pytest.approx(np.mean(np.abs(values - 1.5)))
     assert constant_loss(build_loss("mse"), "mean", values, 1) == pytest.approx(values.var())
@@ -82,7 +112,7 @@ def test_each_head_gets_its_targets_configured_loss():
     data = prepare_multitarget(frame, ("churn", "visits", "spend"), DataFacts("multitarget"), 0, heads)
     churn, visits, spend = data.targets
     assert churn.classes == ("no", "yes") and dict(churn.params) == dict(heads[0].params)
-    assert visits.form == "log_mean" and visits.log_offset == pytest.approx(math.log(frame.visits[data.split.train].mean()))
+    assert visits.form == "log_mean" and visits.mean == pytest.approx(frame.visits[data.split.train].mean())
     assert spend.loss == heads[2].loss and dict(spend.params) == dict(heads[2].params)
     positives = frame.churn[data.split.train].eq("yes").mean()
     entropy = -(positives * math.log(positives) + (1 - positives) * math.log(1 - positives))
