@@ -67,6 +67,7 @@ def evaluate_multitarget_case(name: str, frame: pd.DataFrame, targets: tuple[str
     from lossadvisor.trials.prepare import DataFacts
     from lossadvisor.trials.results import TrialOptions
     from lossadvisor.trials.train_types import TrainConfig
+    from lossadvisor.vocabulary import multitarget_metric_name
 
     dataset = dataset_from_frame(frame, LoadOptions(target=targets), source=name)
     profile = profile_dataset(dataset, ProfileOptions(seed=0, noise=False)).as_saved()
@@ -92,7 +93,7 @@ def evaluate_multitarget_case(name: str, frame: pd.DataFrame, targets: tuple[str
     configured = run_multitarget_trials(frame, targets, facts, names, options, heads=heads)
     reference = run_multitarget_trials(frame, targets, facts, names, options, heads=plain)
     for head in changed:
-        metric = f"{'macro_f1' if head.kind in ('binary', 'multiclass') else 'r2'}:{head.name}"
+        metric = multitarget_metric_name(head.name, head.classification)
         diff = _paired(configured, reference, first, metric)
         hit = diff[0] >= -2 * diff[1]
         print(f"    {head.name}: {head.loss} vs {PLAIN[head.kind]} on {metric}: {diff[0]:+.4f} ± {diff[1]:.4f} (SE over "

@@ -116,6 +116,22 @@ SEGMENTATION_METRICS: Final = _named(
     MetricName("empty_fp_rate", False, ("segmentation",), "share of empty test images with any predicted foreground"),
 )
 
+# Multi-target tables (one head per target): ``combined`` leads; each target is scored by its head's
+# metric, named METRIC:TARGET (``multitarget_metric_name``), all higher is better.
+MULTITARGET_COMBINED: Final = "combined"
+MULTITARGET_METRICS: Final = _named(
+    MetricName(MULTITARGET_COMBINED, True, ("multitarget",),
+               "mean over targets of R² (regression) and macro-F1 (classification)"),
+    MetricName("r2", True, ("multitarget",), "coefficient of determination of a regression target (r2:TARGET)"),
+    MetricName("macro_f1", True, ("multitarget",), "mean per-class F1 of a classification target (macro_f1:TARGET)"),
+)
+
+
+def multitarget_metric_name(target: str, classification: bool) -> str:
+    """``r2:price`` or ``macro_f1:kind``: the metric a multi-target trial scores one target's head by."""
+    return f"{'macro_f1' if classification else 'r2'}:{target}"
+
+
 # Gaps between groups (trial --group-column): a gap is smaller-is-better, a worst group's accuracy is not.
 GROUP_GAP_METRICS: Final = _named(
     MetricName("error_rate_gap", False, ("binary", "multiclass"), "largest minus smallest group error rate"),

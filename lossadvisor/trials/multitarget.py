@@ -46,6 +46,7 @@ from lossadvisor.trials.multitarget_heads import (HeadLoss, constant_loss, descr
                                                   head_loss_value)
 from lossadvisor.trials.prepare import DataFacts, _time_key
 from lossadvisor.trials.split import Split, split_rows
+from lossadvisor.vocabulary import multitarget_metric_name
 
 FORM = "multitarget"
 MAX_CLASSES = 10
@@ -71,7 +72,7 @@ class TargetSpec:
 
     @property
     def metric(self) -> str:
-        return f"{'r2' if self.kind == 'regression' else 'macro_f1'}:{self.name}"
+        return multitarget_metric_name(self.name, self.kind == "classification")
 
     @property
     def form(self) -> str:

@@ -20,15 +20,16 @@ from lossadvisor.trials.candidates import CandidateSpec
 from lossadvisor.trials.cluster_boot import cluster_codes, resampling_note, resampling_summary
 from lossadvisor.trials.compare import compare_candidates, score_candidate
 from lossadvisor.trials.fit_members import fit_members
+from lossadvisor.trials.heads import predictions
 from lossadvisor.trials.members import resolve_device
 from lossadvisor.trials.multitarget import (COMBINERS, FORM, MultiTargetData, MultiTargetLoss, StackedMLPLogVars,
                                             prepare_multitarget)
-from lossadvisor.trials.heads import predictions
 from lossadvisor.trials.multitarget_heads import HeadLoss
 from lossadvisor.trials.prepare import DataFacts
 from lossadvisor.trials.results import CandidateResult, TrialOptions, TrialReport
 from lossadvisor.trials.stats import BETTER, WORSE, paired_bootstrap, replicate_scores
 from lossadvisor.trials.train_types import Member, MemberTrace, TrainTensors
+from lossadvisor.vocabulary import MULTITARGET_COMBINED, MULTITARGET_METRICS
 
 
 def r2(y: np.ndarray, pred: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -55,11 +56,11 @@ class MultiTargetScorer:
 
     @property
     def selection(self) -> M.Metric:
-        return self.metric("combined")
+        return self.metric(MULTITARGET_COMBINED)
 
     @staticmethod
     def metric(name: str) -> M.Metric:
-        text = "mean over targets of R² (regression) and macro-F1 (classification)" if name == "combined" else name
+        text = MULTITARGET_METRICS[name].description if name == MULTITARGET_COMBINED else name
         return M.Metric(name, True, "multitarget", ("multitarget",), lambda *a: None, text)
 
     def threshold(self, val_output: np.ndarray, form: str) -> None:
@@ -79,7 +80,7 @@ class MultiTargetScorer:
 
     def weighted(self, name: str, rows: np.ndarray, output: np.ndarray, form: str, threshold=None):
         y, targets = self.prepared.y[rows], self.prepared.targets
-        if name == "combined":
+        if name == MULTITARGET_COMBINED:
             parts = [self._target_score(i, y, output) for i in range(len(targets))]
             return lambda w: np.mean(np.stack([p(w) for p in parts]), axis=0)
         index = next(i for i, t in enumerate(targets) if t.metric == name)
@@ -87,7 +88,7 @@ class MultiTargetScorer:
 
     def validation_scores(self, forms: Sequence[str], outputs: np.ndarray) -> np.ndarray:
         rows = self.prepared.split.val
-        values = [float(self.weighted("combined", rows, out, FORM)(None)[0]) for out in outputs]
+        values = [float(self.weighted(MULTITARGET_COMBINED, rows, out, FORM)(None)[0]) for out in outputs]
         return np.nan_to_num(np.asarray(values), nan=-np.inf)
 
     def test_metrics(self, val_output: np.ndarray, test_output: np.ndarray, form: str):
@@ -128,12 +129,12 @@ def run_multitarget_trials(frame: pd.DataFrame, targets: Sequence[str], facts: D
     device = resolve_device(options.device)
     data = prepare_multitarget(frame, targets, facts, options.seed, heads)
     specs = combiner_candidates(names, data)
-    metric_names = ("combined", *[t.metric for t in data.targets])
+    metric_names = (MULTITARGET_COMBINED, *[t.metric for t in data.targets])
     if options.metric not in (None, *metric_names):
         raise LossAdvisorError(f"metric '{options.metric}' does not apply to these targets; use one of: "
                                f"{', '.join(metric_names)}")
-    scorer = MultiTargetScorer(data, (options.metric or "combined",
-                                      *[n for n in metric_names if n != (options.metric or "combined")]))
+    primary = options.metric or MULTITARGET_COMBINED
+    scorer = MultiTargetScorer(data, (primary, *[n for n in metric_names if n != primary]))
     seeds = [options.seed + i for i in range(options.seeds)]
     n_out = sum(t.width for t in data.targets)
     previous = torch.get_num_threads()
@@ -203,11 +204,11 @@ def _notes(data: MultiTargetData, options: TrialOptions, moved: list[str],
            resampling: str | None = None) -> tuple[str, ...]:
     split = data.split
     notes = [f"metrics on {len(split.test)} held-out test rows; early stopping on {len(split.val)} validation rows "
-             f"by combined ({split.method} split)",
+             f"by {MULTITARGET_COMBINED} ({split.method} split)",
              "each target's loss: " + "; ".join(t.describe() for t in data.targets)
              + (" (configured by recommend on each target's own facts; [rules])" if any(t.rules for t in data.targets)
                 else " (measured on the training rows)"),
-             "combined = unweighted mean over targets of R² (regression) and macro-F1 (classification); "
+             f"{MULTITARGET_COMBINED} = unweighted {MULTITARGET_METRICS[MULTITARGET_COMBINED].description}; "
              "scale_weights = 1 / (loss at the best constant prediction) per target; uncertainty_weighted learns "
              "log σ² per target (Kendall et al. 2018)", *moved]
     if resampling is not None:
