@@ -147,7 +147,10 @@ GROUP_GAP_METRICS: Final = _named(
 # ---------------------------------------------------------------- JSON contracts (one version per contract)
 
 SchemaVersion = str  # "MAJOR.MINOR": a reader accepts every minor version of the major it knows
-PROFILE_SCHEMA_VERSION: Final[SchemaVersion] = "1.0"     # profile --format json (docs/profile-schema.md)
+# profile --format json (docs/profile-schema.md). 1.1 added the optional `targets` (multi-target, with
+# per-target label noise and contamination) and `target_stats.contamination`; a 1.0 profile is read as
+# it is (a key it lacks reads as not measured).
+PROFILE_SCHEMA_VERSION: Final[SchemaVersion] = "1.1"
 RECOMMEND_SCHEMA_VERSION: Final[SchemaVersion] = "1.0"   # recommend --format json
 TRIAL_SCHEMA_VERSION: Final[SchemaVersion] = "1.0"       # trial --format json
 CHECK_SCHEMA_VERSION: Final[SchemaVersion] = "1.0"       # check --format json
