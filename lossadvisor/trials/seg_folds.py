@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from lossadvisor.errors import LossAdvisorError
-from lossadvisor.trials.folds import FoldPlan, plan_folds
+from lossadvisor.trials.folds import FoldPlan, choose_folds, plan_folds
 from lossadvisor.trials.seg_data import MIN_IMAGES
 
 AUTO_FOLDS = 3
@@ -36,11 +36,7 @@ def choose_image_folds(requested: int | None, n_images: int) -> int:
     """``None`` → 3 folds under 100 images, else the single split (1); an explicit K is checked."""
     if requested is None:
         return AUTO_FOLDS if n_images < AUTO_MAX_IMAGES else 1
-    if requested < 1:
-        raise LossAdvisorError(f"--folds must be at least 1 (1 = one train/validation/test split), got {requested}")
-    if requested == 2:
-        raise LossAdvisorError("--folds must be 1 (single split) or at least 3: each fold is tested by a model "
-                               "trained on the others, with one more fold held out for early stopping")
+    choose_folds(requested, n_images)  # the checks every explicit K passes (1, or at least 3)
     if requested > n_images // 2:
         raise LossAdvisorError(f"--folds {requested} leaves fewer than 2 images per fold; the set has {n_images} "
                                f"images (use at most {max(3, n_images // 2)} folds, or --folds 1)")
