@@ -55,3 +55,10 @@ def test_trial_markdown_lists_examples(tmp_path):
     result = _run("trial", "--images", images, "--masks", masks, "--format", "markdown", *FAST)
     assert result.exit_code == 0, result.output
     assert "example predictions (first seed, per-image Dice), drawn as overlays by `lossadvisor report`" in result.output
+
+
+def test_pages_name_the_folds_and_count_images(saved_trial, tmp_path):
+    md = tmp_path / "report.md"
+    result = _run("report", "--trial", saved_trial, "--format", "markdown", "-o", md)
+    assert result.exit_code == 0, result.output
+    assert "3 stratified folds, 12/12 images tested per seed" in md.read_text()
