@@ -108,6 +108,21 @@ def fold_mean_score(scorer: Scorer, name: str, plan: FoldPlan, folds: list, form
     return score
 
 
+def pooled_score(scorer: Scorer, name: str, plan: FoldPlan, folds: list, form: str) -> WeightedScore:
+    """A seed's metric on its out-of-fold outputs put together over all tested rows, scored once.
+
+    For scorers whose metric is a function of each row's own prediction (``scorer.pools_folds``:
+    per-image Dice, IoU, hd95, the empty-image false-positive rate, pooled counts): the folds' outputs
+    are class decisions, not calibrated scores, so pooling is exact, and a metric over a subset of the
+    rows (empty images only; images with a class) keeps its own denominator, which a row-weighted
+    mean of fold metrics would not.
+    """
+    at = np.concatenate([a for a, _, _ in folds])
+    order = np.argsort(at, kind="stable")
+    outputs = np.concatenate([o for _, o, _ in folds])[order]
+    return scorer.weighted(name, plan.tested[at[order]], outputs, form, None)
+
+
 def _seed_result(seed: int, traces: list[MemberTrace], metrics: dict[str, float], thresholds: list[float]) -> SeedResult:
     """Per seed over its folds: the mean threshold, the latest best epoch, the first divergence."""
     best = [t.best_epoch for t in traces if t.best_epoch >= 0]
@@ -145,8 +160,9 @@ def score_crossfit(specs: list[CandidateSpec], traces: list[MemberTrace], member
                 seed_results.append(_seed_result(seed, fold_traces, {}, []))
                 continue
             form = fold_members_[0].form
-            metrics = {n: float(fold_mean_score(scorer, n, plan, oof, form)(None)[0]) for n in scorer.metric_names}
-            scorers[key] = fold_mean_score(scorer, name, plan, oof, form)
+            seed_score = pooled_score if getattr(scorer, "pools_folds", False) else fold_mean_score
+            metrics = {n: float(seed_score(scorer, n, plan, oof, form)(None)[0]) for n in scorer.metric_names}
+            scorers[key] = seed_score(scorer, name, plan, oof, form)
             thresholds = [t for _, _, t in oof if t is not None]
             seed_results.append(_seed_result(seed, fold_traces, metrics, thresholds))
         by_candidate.append(keys)

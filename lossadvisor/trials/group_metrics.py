@@ -157,6 +157,8 @@ def measure_group_gaps(groups: np.ndarray, columns: Sequence[str], y: np.ndarray
     member = _indicators(groups, kept)
     in_kept = member.sum(axis=1) > 0
     rng = np.random.default_rng(seed + 7)
+    # One tested group: no interval can be formed; its replicates are NaN ("not compared", as replicate_scores).
+    one_cluster = clusters is not None and np.unique(clusters).size == 1
     if clusters is None:
         boots = [rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=min(CHUNK, n_boot - s)).astype(np.float64)
                  for s in range(0, n_boot, CHUNK)]
@@ -164,6 +166,7 @@ def measure_group_gaps(groups: np.ndarray, columns: Sequence[str], y: np.ndarray
         codes = np.unique(clusters, return_inverse=True)[1].reshape(-1)
         boots = [draw_weights(rng, len(y), min(CHUNK, n_boot - s), codes).astype(np.float64)
                  for s in range(0, n_boot, CHUNK)]
+
     per_candidate = []  # (points (seeds, gaps), replicates (n_boot, seeds, gaps), group values)
     for cand in outputs:
         points, reps, values = [], [], []
@@ -182,7 +185,8 @@ def measure_group_gaps(groups: np.ndarray, columns: Sequence[str], y: np.ndarray
                 rep = [gaps_from_rates(group_rates(w, y, out, member), binary) for w in boots]
             exact = fairlearn_gaps(y[in_kept], out[in_kept], groups[in_kept], regression) if len(kept) > 1 else {}
             points.append([exact.get(g, float(point[g][0])) for g in gap_names])
-            reps.append(np.stack([np.concatenate([r[g] for r in rep]) for g in gap_names], axis=1))
+            stacked = np.stack([np.concatenate([r[g] for r in rep]) for g in gap_names], axis=1)
+            reps.append(np.full_like(stacked, np.nan) if one_cluster else stacked)
             values.append({k: v[0] for k, v in rates.items()})
         per_candidate.append((np.asarray(points), np.stack(reps, axis=1) if reps else None, values))
     base_points, base_reps, _ = per_candidate[base_index]

@@ -18,6 +18,10 @@ With the default K=3 each fold model trains on a third of the images (the single
 evaluation on own rows only (trials.crossfit.fold_index) keeps the whole at about 2× the single
 split's time, for 5× the test images on 40 images. More folds train on more images per model at
 K/(K−2)… K× the cost: ``--folds 5`` is 60/20/20 per fold, 5× the training.
+
+Batched, every member takes the steps of the largest training fold (one stacked model), so a
+smaller fold's images wrap round within an epoch (trials.train.wrapped_order); ``--no-batch`` steps
+each fold by its own size. When the image count does not divide by K the two runs differ slightly.
 """
 
 from __future__ import annotations
@@ -65,15 +69,18 @@ def plan_image_folds(masks: np.ndarray, n_classes: int, groups: tuple[str, ...] 
                      seeds: list[int]) -> FoldPlan:
     """K folds of the images per seed: by group when given, else stratified on the classes present."""
     if groups is not None:
-        if len(set(groups)) < k:
-            raise LossAdvisorError(f"--folds {k} needs at least {k} groups in the manifest; it has {len(set(groups))} "
-                                   "(use fewer folds or --folds 1)")
+        n = len(set(groups))
+        if n < k:
+            hint = "use fewer folds, or --folds 1 for one split" if n >= 3 else "a trial needs at least 3 groups"
+            raise LossAdvisorError(f"cross-fitting with {k} folds needs at least {k} groups in the manifest; it has "
+                                   f"{n} ({hint})")
         return plan_folds(k, len(masks), seeds, groups=np.asarray(groups), min_rows=MIN_IMAGES)
     return plan_folds(k, len(masks), seeds, labels=presence_strata(masks, n_classes, k), min_rows=MIN_IMAGES)
 
 
 def fold_note(plan: FoldPlan, empty: int) -> str:
     train = len(plan.splits[0].train)
+    unit = "whole groups of images" if plan.scheme == "grouped" else "images"
     return (f"cross-fitted: {plan.k} {plan.scheme} folds of the images per seed; every image tested once per seed "
             f"({len(plan.tested)} test images, {empty} with an empty mask) by a model trained on about {train} "
-            "others, early stopping on the next fold; intervals resample images and seeds")
+            f"others, early stopping on the next fold; intervals resample {unit} and seeds")

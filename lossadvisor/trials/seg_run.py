@@ -72,6 +72,9 @@ class SegScorer:
 
     prepared: SegPrepared
     metric_names: tuple[str, ...]
+    # Cross-fitting scores a seed's out-of-fold masks together (trials.crossfit.pooled_score): every
+    # metric here reads each image's own argmax, and some count only a subset of the images.
+    pools_folds = True
 
     @property
     def primary(self) -> SegMetric:
@@ -141,7 +144,12 @@ def metric_names(data: SegmentationData, primary: str | None) -> tuple[str, ...]
 
 def _tensors(data: SegmentationData, split: Split, device: str, plan: FoldPlan | None) -> TrainTensors:
     """The images standardized with the (first fold's) training images; under cross-fitting every
-    image is on the device once and each member picks its own rows (trials.crossfit.fold_index)."""
+    image is on the device once and each member picks its own rows (trials.crossfit.fold_index).
+
+    One affine map per channel for every fold, as for tables (trials.prepare): the first fold's
+    training images include images other folds test, so their pixel statistics (never their masks)
+    reach those folds' inputs. Two numbers per channel; per-fold maps would need per-member inputs.
+    """
     import torch
 
     train = data.images[split.train]
@@ -334,8 +342,9 @@ def _notes(data: SegmentationData, split: Split, plan: FoldPlan | None, options:
         notes.append(f"only {options.seeds} seed(s): use --seeds 3 or more before trusting a verdict")
     primary = SegScorer.metric(options.metric or "dice")
     if primary.margin:
-        notes.append(f"verdicts: a difference in {primary.name} counts when its whole 95% interval lies beyond "
-                     f"±{primary.margin:g}; otherwise it is reported as no significant difference")
+        notes.append(f"verdicts: a difference in {primary.name} counts when its 95% interval excludes 0 and does not "
+                     f"lie wholly within ±{primary.margin:g}; an interval inside ±{primary.margin:g} means the two are "
+                     "equivalent in practice and reads as no significant difference")
     notes.append("★ marks the best mean, not a significance claim: the verdict column says which differences hold")
     return tuple(notes)
 

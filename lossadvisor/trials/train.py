@@ -89,7 +89,7 @@ def _end_epoch(stepper: Stepper, traces: list[MemberTrace], epoch: int, score: S
         trace.val_score.append(float(s))
         if np.isfinite(s) and (s > trace.best_score or trace.best_epoch < 0):
             trace.best_score, trace.best_epoch = float(s), epoch
-            trace.val_output = val_np[i]
+            trace.val_output = val_np[i].copy()  # a view would keep every member's outputs of that epoch alive
             improved.append(i)
         elif config.patience is not None and epoch - trace.best_epoch >= config.patience:
             trace.stopped_epoch = epoch

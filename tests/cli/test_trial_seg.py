@@ -150,7 +150,7 @@ def test_small_image_sets_are_cross_fitted_unless_folds_1(pairs):
     crossed = json.loads(_run(*args).stdout)
     assert crossed["folds"] == {"k": 3, "scheme": "stratified", "tested_rows": 12, "rows": 12}
     assert crossed["rows"]["test"] == 12 and any("every image tested once per seed" in n for n in crossed["notes"])
-    assert any("lies beyond ±0.01" in n for n in crossed["notes"])
+    assert any("does not lie wholly within ±0.01" in n for n in crossed["notes"])
     text = " ".join(_run("trial", "--images", images, "--masks", masks, "--losses", "dice", *FAST).stdout.split())
     assert "3 stratified folds, 12/12 images tested per seed" in text
     single = json.loads(_run(*args, "--folds", "1").stdout)
@@ -162,4 +162,4 @@ def test_manifest_with_too_few_groups_for_the_folds(tmp_path):
     lines = ["image,mask,group"] + [f"images/im_{i:02d}.png,masks/im_{i:02d}.png,p{i // 4}" for i in range(12)]
     (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n")
     result = _run("trial", "--manifest", tmp_path / "manifest.csv", "--folds", "5", *FAST)
-    assert "--folds 5 needs at least 5 groups in the manifest" in _error(result)
+    assert "cross-fitting with 5 folds needs at least 5 groups in the manifest; it has 3 (use fewer folds" in _error(result)

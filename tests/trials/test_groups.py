@@ -257,3 +257,19 @@ def test_regression_gaps_use_fairlearn_points():
     report = measure_group_gaps(g, ["g"], y, [[pred]], ["base"], "regression", 0, 100, 0)
     gaps = report.candidates[0].gaps
     assert gaps["mae_gap"].difference == pytest.approx(2.0) and gaps["worst_group_mae"].difference == pytest.approx(3.0)
+
+
+def test_group_gaps_with_one_tested_cluster_are_not_compared():
+    """A grouped split that tests one group (e.g. one patient) gives no interval for the gaps either."""
+    rng = np.random.default_rng(1)
+    g = np.array(["a"] * 60 + ["b"] * 60)
+    y = rng.integers(0, 2, len(g))
+    worse = np.where((g == "b") & (rng.random(len(g)) < 0.5), 1 - y, y)
+    one = np.zeros(len(g), dtype=np.int64)
+    report = measure_group_gaps(g, ["g"], y, [[y], [worse]], ["base", "cand"], "binary", 0, 100, 0, clusters=one)
+    gap = report.candidates[1].gaps["error_rate_gap"]
+    assert gap.difference > 0.1 and gap.verdict == "not compared"
+    assert report.candidates[1].versus_baseline["error_rate_gap"].verdict == "not compared"
+    two = np.arange(len(g)) % 2
+    assert measure_group_gaps(g, ["g"], y, [[y], [worse]], ["base", "cand"], "binary", 0, 100, 0,
+                              clusters=two).candidates[1].gaps["error_rate_gap"].verdict != "not compared"

@@ -68,7 +68,7 @@ def test_grouped_folds_keep_groups_whole_and_need_k_groups(tmp_path):
     assert plan.scheme == "grouped"
     for sp in plan.splits:
         assert not set(groups[sp.test]) & (set(groups[sp.train]) | set(groups[sp.val]))
-    with pytest.raises(LossAdvisorError, match="at least 5 groups"):
+    with pytest.raises(LossAdvisorError, match="5 folds needs at least 5 groups"):
         plan_image_folds(data.masks, data.n_classes, data.groups, 5, [0])
 
 
@@ -123,9 +123,10 @@ def test_batched_and_sequential_cross_fitting_agree(tmp_path):
     (0.0003, 0.0023, 0.01, SAME),     # real but negligible: within the margin
     (0.0003, 0.0023, 0.0, BETTER),    # margin 0 (tables): any reliable difference counts
     (0.012, 0.05, 0.01, BETTER),      # wholly past the margin
-    (0.002, 0.05, 0.01, SAME),        # real, but it may be negligible
+    (0.002, 0.30, 0.01, BETTER),      # significant and not shown negligible
     (-0.05, -0.012, 0.01, WORSE),
-    (-0.010, -0.004, 0.01, SAME),     # tversky on the balanced control: 0.7 Dice points lower
+    (-0.0099, -0.004, 0.01, SAME),    # wholly inside the margin: practically equivalent
+    (-0.0101, -0.004, 0.01, WORSE),
     (-0.02, 0.3, 0.01, SAME),         # crosses 0
 ])
 def test_verdict_practical_margin(low, high, margin, expected):
@@ -153,3 +154,36 @@ def test_manifest_groups_are_resampled_whole(tmp_path):
     plain = run_segmentation_trials(load_segmentation(images, masks), SPECS,
                                     TrialOptions(seeds=1, bootstrap=50, device="cpu", train=TINY, folds=3))
     assert plain.resampling is None
+
+
+def _logits(pred: np.ndarray) -> np.ndarray:
+    """Class masks (n, H, W) → two-class logits (n, 2, H, W) whose argmax is ``pred``."""
+    return np.stack([1.0 - pred, pred.astype(float)], axis=1)
+
+
+def test_out_of_fold_masks_are_scored_together_with_each_metric_s_own_denominator():
+    """Fold 0: 3 images, 1 empty with a false positive; fold 1: 5 images, 3 empty and clean. The
+    empty-image false-positive rate is 1 of 4 empty images; a row-weighted mean of the folds' rates
+    (1/1 and 0/3, weights 3 and 5) would say 0.375."""
+    from lossadvisor.trials.crossfit import pooled_score
+    from lossadvisor.trials.folds import FoldPlan
+    from lossadvisor.trials.seg_data import SegmentationData
+    from lossadvisor.trials.split import Split
+
+    masks = np.zeros((8, 2, 2), dtype=np.int64)
+    fg = [1, 2, 6, 7]
+    masks[fg, 0, 0] = 1
+    pred = masks.copy()
+    pred[0, 1, 1] = 1  # the false positive on empty image 0
+    data = SegmentationData(np.zeros((8, 1, 2, 2), np.float32), masks, tuple(map(str, range(8))), (0, 1), None, ())
+    folds = (Split(np.array([], int), np.array([], int), np.array([0, 1, 2]), "stratified"),
+             Split(np.array([], int), np.array([], int), np.array([3, 4, 5, 6, 7]), "stratified"))
+    plan = FoldPlan(2, "stratified", folds, np.arange(8), 1, 8)
+    scorer = seg_run.SegScorer(seg_run.SegPrepared(data, folds[0], plan), ("dice", "empty_fp_rate"))
+    oof = [(s.test, _logits(pred[s.test]), None) for s in folds]
+    assert pooled_score(scorer, "empty_fp_rate", plan, oof, "logits")(None)[0] == pytest.approx(0.25)
+    # per-image Dice: the 4 foreground images are exact (1), empty images score 1 when clean: 7/8
+    assert pooled_score(scorer, "dice", plan, oof, "logits")(None)[0] == pytest.approx(7 / 8)
+    weights = np.zeros((1, 8), np.float32)
+    weights[0, [0, 3]] = 1.0  # a replicate holding empty images 0 and 3: rate 1/2
+    assert pooled_score(scorer, "empty_fp_rate", plan, oof, "logits")(weights)[0] == pytest.approx(0.5)
