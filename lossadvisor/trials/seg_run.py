@@ -342,9 +342,9 @@ def _notes(data: SegmentationData, split: Split, plan: FoldPlan | None, options:
         notes.append(f"only {options.seeds} seed(s): use --seeds 3 or more before trusting a verdict")
     primary = SegScorer.metric(options.metric or "dice")
     if primary.margin:
-        notes.append(f"verdicts: a difference in {primary.name} counts when its 95% interval excludes 0 and does not "
-                     f"lie wholly within ±{primary.margin:g}; an interval inside ±{primary.margin:g} means the two are "
-                     "equivalent in practice and reads as no significant difference")
+        notes.append(f"verdicts: a difference in {primary.name} counts when its 95% interval excludes 0 and it is at "
+                     f"least {primary.margin:g} (the smallest difference that matters); smaller ones read as no "
+                     "significant difference")
     notes.append("★ marks the best mean, not a significance claim: the verdict column says which differences hold")
     return tuple(notes)
 

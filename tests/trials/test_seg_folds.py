@@ -119,18 +119,19 @@ def test_batched_and_sequential_cross_fitting_agree(tmp_path):
             assert mean == pytest.approx(b.summary[name][0], abs=1e-4), name
 
 
-@pytest.mark.parametrize("low, high, margin, expected", [
-    (0.0003, 0.0023, 0.01, SAME),     # real but negligible: within the margin
-    (0.0003, 0.0023, 0.0, BETTER),    # margin 0 (tables): any reliable difference counts
-    (0.012, 0.05, 0.01, BETTER),      # wholly past the margin
-    (0.002, 0.30, 0.01, BETTER),      # significant and not shown negligible
-    (-0.05, -0.012, 0.01, WORSE),
-    (-0.0099, -0.004, 0.01, SAME),    # wholly inside the margin: practically equivalent
-    (-0.0101, -0.004, 0.01, WORSE),
-    (-0.02, 0.3, 0.01, SAME),         # crosses 0
+@pytest.mark.parametrize("low, high, difference, margin, expected", [
+    (0.0003, 0.0023, 0.0013, 0.01, SAME),   # real but negligible
+    (0.0003, 0.0023, 0.0013, 0.0, BETTER),  # margin 0 (tables): the interval alone decides
+    (0.002, 0.30, 0.15, 0.01, BETTER),      # reliable and large
+    (-0.05, -0.012, -0.03, 0.01, WORSE),
+    (-0.0101, -0.004, -0.007, 0.01, SAME),  # tversky on the balanced control: reliable, 0.7 Dice points
+    (-0.02, 0.3, 0.14, 0.01, SAME),         # crosses 0
+    (0.004, 0.02, 0.01, 0.01, BETTER),      # exactly the margin counts
 ])
-def test_verdict_practical_margin(low, high, margin, expected):
-    assert verdict(low, high, True, margin) == expected
+def test_verdict_practical_margin(low, high, difference, margin, expected):
+    assert verdict(low, high, True, margin, difference) == expected
+    mirrored = {BETTER: WORSE, WORSE: BETTER}.get(expected, expected)
+    assert verdict(-high, -low, True, margin, -difference) == mirrored
 
 
 def test_segmentation_metrics_carry_margins():
