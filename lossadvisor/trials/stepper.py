@@ -62,13 +62,15 @@ class Stepper:
         self.data, self.groups = data, _groups(members)
         # Cross-fitting: each member's validation rows (indices into x_val), else None (all of x_val).
         self.val_rows = None if data.folds is None else data.folds.val[[m.fold for m in members]]
+        # Own-rows evaluation (FoldIndex.test): each member's test rows, else None.
         own = data.folds is not None and data.folds.test is not None
         self.test_rows = data.folds.test[[m.fold for m in members]] if own else None
-        self._best: list[torch.Tensor] | None = None
         seeds = [m.seed for m in members]
         # Any stacked model works (parameters with a leading member axis); the tabular MLP by default.
         self.model = build_model(seeds, device) if build_model else StackedMLP(seeds, sizes, device)
         self.params = list(self.model.parameters())
+        # Own-rows evaluation: each member's parameters at its best validation epoch so far.
+        self.best_params = [p.detach().clone() for p in self.params] if own else None
         capturable = device.type == "cuda"
         self.optimizer = torch.optim.AdamW(
             self.params, lr=config.lr, weight_decay=config.weight_decay, capturable=capturable
@@ -90,6 +92,15 @@ class Stepper:
             )
             parts.append(group(output, target))
         return torch.cat(parts)
+
+    def validation_outputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every member's validation outputs and loss: on all of ``x_val``, or, with own-rows evaluation,
+        on its own validation rows only (then the outputs are (M, its rows, ...))."""
+        if self.test_rows is None:
+            val_out = self.outputs(self.data.x_val)
+            return val_out, self.validation_losses(val_out)
+        val_out = self.outputs_at(self.data.x_val, self.val_rows)
+        return val_out, self.member_losses(val_out, self.data.y_val, self.val_rows)
 
     def validation_losses(self, val_out: torch.Tensor) -> torch.Tensor:
         """Each member's loss on its validation rows; ``val_out`` is (M, rows of x_val, k)."""
@@ -126,12 +137,6 @@ class Stepper:
             self.grad_sum.add_(torch.nan_to_num(grad_norm, nan=0.0, posinf=0.0) * live)
             self.grad_max.copy_(torch.maximum(self.grad_max, torch.nan_to_num(grad_norm, nan=0.0, posinf=0.0) * live))
             self.steps_active.add_(live)
-
-    def best_params(self) -> list[torch.Tensor]:
-        """Own-rows evaluation: a copy of the parameters at each member's best validation epoch so far."""
-        if self._best is None:
-            self._best = [p.detach().clone() for p in self.params]
-        return self._best
 
     @torch.no_grad()
     def outputs_at(self, x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:

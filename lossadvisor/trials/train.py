@@ -73,14 +73,8 @@ def _end_epoch(stepper: Stepper, traces: list[MemberTrace], epoch: int, score: S
     live = [i for i, t in enumerate(traces) if t.diverged_epoch is None and t.stopped_epoch is None]
     if not live:
         return
-    own = stepper.test_rows is not None  # each member on its own validation rows (FoldIndex.test)
-    if own:
-        val_out = stepper.outputs_at(stepper.data.x_val, stepper.val_rows)
-        val_loss = stepper.member_losses(val_out, stepper.data.y_val, stepper.val_rows).cpu().numpy()
-    else:
-        val_out = stepper.outputs(stepper.data.x_val)
-        val_loss = stepper.validation_losses(val_out).cpu().numpy()
-    val_np = val_out.cpu().numpy()
+    val_out, val_loss = stepper.validation_outputs()
+    val_np, val_loss = val_out.cpu().numpy(), val_loss.cpu().numpy()
     scores = score(live, val_np[live])
     improved = []
     for i, s in zip(live, scores):
@@ -94,9 +88,9 @@ def _end_epoch(stepper: Stepper, traces: list[MemberTrace], epoch: int, score: S
         elif config.patience is not None and epoch - trace.best_epoch >= config.patience:
             trace.stopped_epoch = epoch
             active[i] = False
-    if improved and own:
+    if improved and stepper.best_params is not None:  # own-rows evaluation: test rows are predicted at the end
         best = torch.as_tensor(improved, device=stepper.active.device)
-        for p, kept in zip(stepper.params, stepper.best_params()):
+        for p, kept in zip(stepper.params, stepper.best_params):
             kept[best] = p.detach()[best]
     elif improved:
         same_rows = stepper.data.x_test is stepper.data.x_val  # cross-fitting: outputs on every row, once
@@ -111,7 +105,7 @@ def _predict_own_tests(stepper: Stepper, traces: list[MemberTrace]) -> None:
     if not any(t.best_epoch >= 0 for t in traces):
         return
     with torch.no_grad():
-        for p, kept in zip(stepper.params, stepper.best_params()):
+        for p, kept in zip(stepper.params, stepper.best_params):
             p.copy_(kept)
     test_np = stepper.outputs_at(stepper.data.x_test, stepper.test_rows).cpu().numpy()
     for i, trace in enumerate(traces):
@@ -165,7 +159,7 @@ def train_members(
             on_epoch(epoch)
         if last or not bool(stepper.active.any()):
             break
-    if stepper.test_rows is not None:
+    if stepper.best_params is not None:
         _predict_own_tests(stepper, traces)
     if device.type == "cuda":
         torch.cuda.synchronize()
